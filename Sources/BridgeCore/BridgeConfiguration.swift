@@ -1,0 +1,181 @@
+// Every setting of `bridge serve`, read once from the environment at start-up.
+
+/// One webhook source: its id and its signing secrets, newest first.
+public struct SourceConfiguration: Sendable {
+    public var id: String
+    /// `whsec_` secrets as configured; several during a rotation. Validated by the crypto layer.
+    public var secrets: [String]
+
+    /// The variable that holds this source's secrets: `WEBHOOK_SECRET_` and the id upper-cased,
+    /// every other character than a letter or digit turned into `_`.
+    public static func secretVariable(for id: String) -> String {
+        let suffix = String(
+            id.uppercased().unicodeScalars.map { scalar -> Character in
+                let isAlnum = ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+                return isAlnum ? Character(scalar) : "_"
+            }
+        )
+        return "WEBHOOK_SECRET_" + suffix
+    }
+}
+
+/// Limits and timers of the WebSocket side.
+public struct WebSocketConfiguration: Sendable {
+    /// Largest client message after reassembly, in bytes (`WS_MAX_MESSAGE_BYTES`, 64 KiB).
+    public var maxMessageBytes = 64 * 1024
+    /// Bytes that may wait in one connection's send queue (`WS_MAX_QUEUE_BYTES`, 1 MiB).
+    public var maxQueueBytes = 1024 * 1024
+    /// Open connections including handshakes (`WS_MAX_CONNECTIONS`, 1000).
+    public var maxConnections = 1000
+    /// Seconds a connection may stay unauthenticated (`WS_AUTH_TIMEOUT_S`, 10).
+    public var authTimeoutSeconds = 10
+    /// Seconds of silence before the server pings (`WS_PING_INTERVAL_S`, 30).
+    public var pingIntervalSeconds = 30
+    /// Seconds without any frame before the connection is dropped (`WS_PONG_TIMEOUT_S`, 60).
+    public var pongTimeoutSeconds = 60
+    /// Accept upgrades without an `Origin` header, for server-side clients (`WS_ALLOW_MISSING_ORIGIN`).
+    public var allowMissingOrigin = false
+    /// Exact `scheme://host[:port]` origins allowed to connect.
+    public var allowedOrigins: Set<String> = []
+
+    public init() {}
+}
+
+/// The whole configuration of the service.
+public struct BridgeConfiguration: Sendable {
+    /// Interface to listen on (`HOST`, default 127.0.0.1).
+    public var host = "127.0.0.1"
+    /// TCP port (`PORT`, default 8080; 0 picks a free one).
+    public var port = 8080
+    /// Where events are stored (`DATABASE_URL`, default `sqlite:./data/bridge.sqlite3`).
+    public var databaseURL = "sqlite:./data/bridge.sqlite3"
+    /// Key for HS256 access tokens (`JWT_SECRET`, at least 32 bytes).
+    public var jwtSecret: [UInt8] = []
+    /// Configured webhook sources, keyed by id (`WEBHOOK_SOURCES`, `WEBHOOK_SECRET_<ID>`).
+    public var sources: [String: SourceConfiguration] = [:]
+    /// Accepted clock skew of `webhook-timestamp`, in seconds (`WEBHOOK_TOLERANCE_S`, 300).
+    public var webhookToleranceSeconds = 300
+    /// Largest accepted webhook body, in bytes (`WEBHOOK_MAX_BODY_BYTES`, 1 MiB).
+    public var webhookMaxBodyBytes = 1024 * 1024
+    /// Log threshold (`LOG_LEVEL`: trace, debug, info, warning, error).
+    public var logLevel = LogLevel.info
+    /// Log line format (`LOG_FORMAT`: json or text); nil picks by whether stderr is a terminal.
+    public var logFormat: LogFormat?
+    /// The WebSocket side.
+    public var webSocket = WebSocketConfiguration()
+
+    public init() {}
+
+    /// Reads every setting; the first bad one stops start-up with its variable's name.
+    public static func load(from environment: Environment) throws(ConfigurationError) -> BridgeConfiguration {
+        var config = BridgeConfiguration()
+        if let host = environment.string("HOST") { config.host = host }
+        config.port = try environment.integer("PORT", default: config.port, range: 0...65535)
+        if let url = environment.string("DATABASE_URL") { config.databaseURL = url }
+        config.jwtSecret = try jwtSecret(environment)
+        config.sources = try sources(environment)
+        config.webhookToleranceSeconds = try environment.integer(
+            "WEBHOOK_TOLERANCE_S",
+            default: config.webhookToleranceSeconds,
+            range: 1...86_400
+        )
+        config.webhookMaxBodyBytes = try environment.integer(
+            "WEBHOOK_MAX_BODY_BYTES",
+            default: config.webhookMaxBodyBytes,
+            range: 256...(64 * 1024 * 1024)
+        )
+        if let level = environment.string("LOG_LEVEL") {
+            guard let parsed = LogLevel(rawValue: level.lowercased()) else {
+                throw ConfigurationError("LOG_LEVEL", "must be trace, debug, info, warning or error")
+            }
+            config.logLevel = parsed
+        }
+        if let format = environment.string("LOG_FORMAT") {
+            guard let parsed = LogFormat(rawValue: format.lowercased()) else {
+                throw ConfigurationError("LOG_FORMAT", "must be json or text")
+            }
+            config.logFormat = parsed
+        }
+        config.webSocket = try webSocket(environment)
+        return config
+    }
+
+    private static func jwtSecret(_ environment: Environment) throws(ConfigurationError) -> [UInt8] {
+        guard let secret = environment.string("JWT_SECRET") else {
+            throw ConfigurationError("JWT_SECRET", "is required (at least 32 bytes)")
+        }
+        let bytes = Array(secret.utf8)
+        guard bytes.count >= 32 else {
+            throw ConfigurationError("JWT_SECRET", "must be at least 32 bytes long")
+        }
+        return bytes
+    }
+
+    private static func sources(
+        _ environment: Environment
+    ) throws(ConfigurationError) -> [String: SourceConfiguration] {
+        var sources: [String: SourceConfiguration] = [:]
+        for id in environment.list("WEBHOOK_SOURCES") {
+            guard PayloadValidator.isValidIdentifier(id) else {
+                throw ConfigurationError("WEBHOOK_SOURCES", "source ids must be 1–128 characters of [A-Za-z0-9_.:-]")
+            }
+            let variable = SourceConfiguration.secretVariable(for: id)
+            let secrets = environment.list(variable)
+            guard !secrets.isEmpty else {
+                throw ConfigurationError(variable, "is required for source \(id): one or more whsec_ secrets")
+            }
+            sources[id] = SourceConfiguration(id: id, secrets: secrets)
+        }
+        return sources
+    }
+
+    private static func webSocket(_ environment: Environment) throws(ConfigurationError) -> WebSocketConfiguration {
+        var ws = WebSocketConfiguration()
+        ws.maxMessageBytes = try environment.integer(
+            "WS_MAX_MESSAGE_BYTES",
+            default: ws.maxMessageBytes,
+            range: 128...(16 * 1024 * 1024)
+        )
+        ws.maxQueueBytes = try environment.integer(
+            "WS_MAX_QUEUE_BYTES",
+            default: ws.maxQueueBytes,
+            range: 1024...(1024 * 1024 * 1024)
+        )
+        ws.maxConnections = try environment.integer(
+            "WS_MAX_CONNECTIONS",
+            default: ws.maxConnections,
+            range: 1...1_000_000
+        )
+        ws.authTimeoutSeconds = try environment.integer(
+            "WS_AUTH_TIMEOUT_S",
+            default: ws.authTimeoutSeconds,
+            range: 1...3600
+        )
+        ws.pingIntervalSeconds = try environment.integer(
+            "WS_PING_INTERVAL_S",
+            default: ws.pingIntervalSeconds,
+            range: 1...3600
+        )
+        ws.pongTimeoutSeconds = try environment.integer(
+            "WS_PONG_TIMEOUT_S",
+            default: ws.pongTimeoutSeconds,
+            range: 2...7200
+        )
+        ws.allowMissingOrigin = try environment.flag("WS_ALLOW_MISSING_ORIGIN", default: false)
+        ws.allowedOrigins = try origins(environment)
+        return ws
+    }
+
+    private static func origins(_ environment: Environment) throws(ConfigurationError) -> Set<String> {
+        var origins: Set<String> = []
+        let named = environment.list("ALLOWED_ORIGINS").map { ("ALLOWED_ORIGINS", $0) }
+            + ["FRONTEND_URL", "REPL_URL"].compactMap { name in environment.string(name).map { (name, $0) } }
+        for (variable, value) in named {
+            guard let origin = Origin.normalise(value) else {
+                throw ConfigurationError(variable, "must be scheme://host[:port] origins (http or https)")
+            }
+            origins.insert(origin)
+        }
+        return origins
+    }
+}

@@ -1,0 +1,38 @@
+// A cheap pre-check that refuses deeply nested JSON before a recursive decoder sees it.
+
+/// Measures how deeply arrays and objects nest in JSON text, skipping string contents.
+public enum JSONNesting {
+    /// Deepest nesting the bridge accepts anywhere; real order payloads stay far below it.
+    public static let maxDepth = 32
+
+    /// True when no array or object in `bytes` nests deeper than `limit`.
+    public static func isWithin(_ bytes: some Collection<UInt8>, limit: Int = maxDepth) -> Bool {
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""):
+                inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                if depth > limit { return false }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                depth -= 1
+            default:
+                break
+            }
+        }
+        return true
+    }
+}

@@ -1,0 +1,144 @@
+// Turns a webhook body into an `OrderEvent`, or says which field is wrong.
+
+import Foundation
+
+/// A body that failed schema validation; safe to return to the sender.
+public struct PayloadError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The offending field, dotted from the top level; nil when the whole body is wrong.
+    public var field: String?
+    public var message: String
+
+    public init(field: String?, _ message: String) {
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// Validates and normalises native webhook bodies.
+public enum PayloadValidator {
+    /// Longest accepted id, in characters.
+    public static let maxIDLength = 128
+
+    /// Parses `body` as a native order event.
+    public static func validate(_ body: [UInt8]) throws(PayloadError) -> OrderEvent {
+        let members = try decodeObject(body)
+        let entityType = try entity(members["entityType"])
+        let action = try orderAction(members["action"])
+        let orgID = try identifier(members["orgId"], field: "orgId")
+        let orderID = try identifier(members["orderId"], field: "orderId")
+        let itemID: String?
+        switch entityType {
+        case .order:
+            guard members["itemId"] == nil || members["itemId"] == .null else {
+                throw PayloadError(field: "itemId", "`itemId` is only allowed when `entityType` is `order_item`")
+            }
+            itemID = nil
+        case .orderItem:
+            itemID = try identifier(members["itemId"], field: "itemId")
+        }
+        return OrderEvent(
+            entityType: entityType,
+            action: action,
+            orgID: orgID,
+            orderID: orderID,
+            itemID: itemID,
+            version: try version(members["version"]),
+            occurredAt: try timestamp(members["occurredAt"]),
+            dataJSON: try dataObject(members["data"])
+        )
+    }
+
+    /// True when `value` is 1–128 characters of `[A-Za-z0-9_.:-]`.
+    public static func isValidIdentifier(_ value: String) -> Bool {
+        let bytes = value.utf8
+        guard !bytes.isEmpty, bytes.count <= maxIDLength else { return false }
+        return bytes.allSatisfy(isIdentifierByte)
+    }
+
+    private static func isIdentifierByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "."),
+            UInt8(ascii: ":"), UInt8(ascii: "-"):
+            true
+        default:
+            false
+        }
+    }
+
+    private static func decodeObject(_ body: [UInt8]) throws(PayloadError) -> [String: JSONValue] {
+        guard JSONNesting.isWithin(body) else {
+            throw PayloadError(field: nil, "body nests deeper than \(JSONNesting.maxDepth) levels")
+        }
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: Data(body))
+        } catch {
+            throw PayloadError(field: nil, "body is not valid JSON")
+        }
+        guard let members = value.objectValue else {
+            throw PayloadError(field: nil, "body must be a JSON object")
+        }
+        return members
+    }
+
+    private static func entity(_ value: JSONValue?) throws(PayloadError) -> EntityType {
+        guard let text = value?.stringValue, let entity = EntityType(rawValue: text) else {
+            throw PayloadError(field: "entityType", "`entityType` must be `order` or `order_item`")
+        }
+        return entity
+    }
+
+    private static func orderAction(_ value: JSONValue?) throws(PayloadError) -> OrderAction {
+        guard let text = value?.stringValue, let action = OrderAction(rawValue: text) else {
+            throw PayloadError(
+                field: "action",
+                "`action` must be one of `created`, `updated`, `deleted`, `status_changed`"
+            )
+        }
+        return action
+    }
+
+    private static func identifier(_ value: JSONValue?, field: String) throws(PayloadError) -> String {
+        guard let text = value?.stringValue, isValidIdentifier(text) else {
+            throw PayloadError(field: field, "`\(field)` must be 1–128 characters of [A-Za-z0-9_.:-]")
+        }
+        return text
+    }
+
+    private static func version(_ value: JSONValue?) throws(PayloadError) -> Int64? {
+        switch value {
+        case nil, .null?:
+            return nil
+        case .integer(let number)? where number >= 0:
+            return number
+        default:
+            throw PayloadError(field: "version", "`version` must be a non-negative integer")
+        }
+    }
+
+    private static func timestamp(_ value: JSONValue?) throws(PayloadError) -> String? {
+        switch value {
+        case nil, .null?:
+            return nil
+        case .string(let text)? where RFC3339.isValid(text):
+            return text
+        default:
+            throw PayloadError(field: "occurredAt", "`occurredAt` must be an RFC 3339 date-time")
+        }
+    }
+
+    private static func dataObject(_ value: JSONValue?) throws(PayloadError) -> String {
+        guard case .object? = value, let value else {
+            throw PayloadError(field: "data", "`data` must be a JSON object")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let encoded = try? encoder.encode(value), let text = String(bytes: encoded, encoding: .utf8) else {
+            throw PayloadError(field: "data", "`data` could not be re-encoded")
+        }
+        return text
+    }
+}

@@ -1,0 +1,39 @@
+// One HTTP request on the loop: what was asked, the body so far, and the answer to write.
+
+/// Loop-confined state of one HTTP request.
+final class HTTPExchange {
+    /// Where the answer is in being written.
+    enum Phase {
+        /// Reading the request (body chunks may still come).
+        case receiving
+        /// Parked while another thread works; the answer arrives through the inbox.
+        case waiting
+        /// The answer is known; its headers go out at the next writeable callback.
+        case headers(HTTPResponse)
+        /// Headers written; the body goes out at the next writeable callback.
+        case body(HTTPResponse)
+    }
+
+    let key: ExchangeKey
+    /// The lws connection; valid while the exchange is in `Server.exchanges`.
+    let wsi: OpaquePointer
+    let requestID: String
+    let path: String
+    var phase = Phase.receiving
+    var body: [UInt8] = []
+    /// An answer decided before the body was read; the body is discarded and this is sent
+    /// once it has been (so the connection can stay open).
+    var earlyResponse: HTTPResponse?
+    /// The webhook source this request posts to, once routed.
+    var sourceID: String?
+    var webhookID: String?
+    var timestamp: String?
+    var signature: String?
+
+    init(key: ExchangeKey, wsi: OpaquePointer, requestID: String, path: String) {
+        self.key = key
+        self.wsi = wsi
+        self.requestID = requestID
+        self.path = path
+    }
+}

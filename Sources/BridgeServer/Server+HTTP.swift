@@ -1,0 +1,239 @@
+// HTTP on the loop: routing, request bodies, deferred answers and writing them out.
+
+import BridgeCore
+import CLibWebSockets
+import Foundation
+
+extension Server {
+    /// A new HTTP request (headers parsed). Returns non-zero to drop the connection.
+    func httpRequest(_ wsi: OpaquePointer, path: String) -> Int32 {
+        let request = LWSRequest(wsi: wsi)
+        nextRequestNumber += 1
+        let exchange = HTTPExchange(
+            key: ExchangeKey(connection: wsi.key, request: nextRequestNumber),
+            wsi: wsi,
+            requestID: requestIDPrefix + "-" + String(nextRequestNumber, radix: 16),
+            path: path
+        )
+        exchanges[wsi.key] = exchange
+        let method = request.method
+        if draining {
+            return respond(exchange, .unavailable("the server is shutting down"), closeBody: method == "POST")
+        }
+        if path.hasPrefix("/webhooks/") {
+            return webhookRequest(exchange, request: request, method: method)
+        }
+        guard method == "GET" || method == "HEAD" else {
+            if path == "/api/health" || path == "/ws" {
+                return respond(exchange, .error(405, code: "method_not_allowed", message: "use GET"), closeBody: true)
+            }
+            return respond(exchange, .error(404, code: "not_found", message: "no such endpoint"), closeBody: true)
+        }
+        switch path {
+        case "/api/health":
+            exchange.phase = .waiting
+            let store = self.store
+            let inbox = self.inbox
+            let key = exchange.key
+            storeReads.async {
+                inbox.post(.reply(DeferredReply(exchange: key, response: Self.health(store: store))))
+            }
+            return 0
+        case "/ws":
+            return respond(
+                exchange,
+                .error(426, code: "upgrade_required", message: "GET /ws must be a WebSocket upgrade"),
+                closeBody: false
+            )
+        default:
+            return respond(exchange, .error(404, code: "not_found", message: "no such endpoint"), closeBody: false)
+        }
+    }
+
+    private func webhookRequest(_ exchange: HTTPExchange, request: LWSRequest, method: String) -> Int32 {
+        let sourceID = String(exchange.path.dropFirst("/webhooks/".count))
+        guard method == "POST" else {
+            return respond(exchange, .error(405, code: "method_not_allowed", message: "use POST"), closeBody: true)
+        }
+        if request.hasHeader(WSI_TOKEN_HTTP_TRANSFER_ENCODING) {
+            // lws 4.1 cannot read chunked bodies; say so instead of dropping the connection.
+            let response = HTTPResponse.error(
+                411,
+                code: "length_required",
+                message: "chunked bodies are not supported; send Content-Length"
+            )
+            return respond(exchange, response, closeBody: true)
+        }
+        guard let lengthText = request.header(WSI_TOKEN_HTTP_CONTENT_LENGTH) else {
+            return respond(
+                exchange,
+                .error(411, code: "length_required", message: "Content-Length is required"),
+                closeBody: true
+            )
+        }
+        guard let length = Int(lengthText), length >= 0 else {
+            return respond(
+                exchange,
+                .error(400, code: "bad_request", message: "Content-Length is not a number"),
+                closeBody: true
+            )
+        }
+        if length > config.webhookMaxBodyBytes {
+            let message = "body is larger than \(config.webhookMaxBodyBytes) bytes"
+            return respond(exchange, .error(413, code: "payload_too_large", message: message), closeBody: true)
+        }
+        // Decided now, sent once the body has been read, so the connection stays usable.
+        if config.sources[sourceID] == nil {
+            exchange.earlyResponse = .error(404, code: "unknown_source", message: "no webhook source with that id")
+        } else if !Self.isJSON(request.header(WSI_TOKEN_HTTP_CONTENT_TYPE)) {
+            exchange.earlyResponse = .error(
+                415,
+                code: "unsupported_media_type",
+                message: "Content-Type must be application/json"
+            )
+        }
+        exchange.sourceID = sourceID
+        exchange.webhookID = request.customHeader("webhook-id")
+        exchange.timestamp = request.customHeader("webhook-timestamp")
+        exchange.signature = request.customHeader("webhook-signature")
+        exchange.body.reserveCapacity(exchange.earlyResponse == nil ? length : 0)
+        if length == 0 { return httpBodyComplete(exchange.key.connection, exchange) }
+        return 0
+    }
+
+    /// A chunk of request body.
+    func httpBody(_ wsi: OpaquePointer, _ chunk: UnsafeRawBufferPointer) -> Int32 {
+        guard let exchange = exchanges[wsi.key], case .receiving = exchange.phase else { return 0 }
+        guard exchange.earlyResponse == nil else { return 0 }
+        guard exchange.body.count + chunk.count <= config.webhookMaxBodyBytes else {
+            exchange.earlyResponse = .error(413, code: "payload_too_large", message: "body is too large")
+            exchange.body = []
+            return 0
+        }
+        exchange.body.append(contentsOf: chunk)
+        return 0
+    }
+
+    /// The whole body has arrived.
+    func httpBodyComplete(_ wsi: OpaquePointer) -> Int32 {
+        guard let exchange = exchanges[wsi.key] else { return 0 }
+        return httpBodyComplete(wsi.key, exchange)
+    }
+
+    private func httpBodyComplete(_ key: UInt, _ exchange: HTTPExchange) -> Int32 {
+        guard case .receiving = exchange.phase, let sourceID = exchange.sourceID else { return 0 }
+        if let early = exchange.earlyResponse {
+            return respond(exchange, early, closeBody: false)
+        }
+        exchange.phase = .waiting
+        ingest.submit(
+            WebhookJob(
+                exchange: exchange.key,
+                sourceID: sourceID,
+                webhookID: exchange.webhookID,
+                timestamp: exchange.timestamp,
+                signature: exchange.signature,
+                body: exchange.body,
+                receivedAtMillis: Clock.unixMillis(),
+                requestID: exchange.requestID
+            )
+        )
+        exchange.body = []
+        return 0
+    }
+
+    /// Sets the answer of an exchange and asks lws for a writeable callback.
+    /// `closeBody` marks answers sent before a request body was read.
+    @discardableResult
+    func respond(_ exchange: HTTPExchange, _ response: HTTPResponse, closeBody: Bool) -> Int32 {
+        var response = response
+        response.closeAfter = response.closeAfter || closeBody
+        response.headers.append(("x-request-id", exchange.requestID))
+        exchange.phase = .headers(response)
+        lws_callback_on_writable(exchange.wsi)
+        return 0
+    }
+
+    /// An answer computed on another thread.
+    func answer(_ reply: DeferredReply) {
+        guard let exchange = exchanges[reply.exchange.connection], exchange.key == reply.exchange,
+            case .waiting = exchange.phase
+        else { return }
+        respond(exchange, reply.response, closeBody: false)
+    }
+
+    /// Writes the pending answer: headers first, the body at the next callback.
+    func httpWriteable(_ wsi: OpaquePointer) -> Int32 {
+        guard let exchange = exchanges[wsi.key] else { return 0 }
+        switch exchange.phase {
+        case .headers(let response):
+            guard writeHeaders(wsi, response) else { return -1 }
+            exchange.phase = .body(response)
+            lws_callback_on_writable(wsi)
+            return 0
+        case .body(let response):
+            exchanges[wsi.key] = nil
+            let frame = SharedFrame(payload: response.body)
+            let written = lws_write(wsi, frame.payload, frame.count, LWS_WRITE_HTTP_FINAL)
+            guard written >= 0, !response.closeAfter else { return -1 }
+            return lws_http_transaction_completed(wsi) != 0 ? -1 : 0
+        case .receiving, .waiting:
+            return 0
+        }
+    }
+
+    private func writeHeaders(_ wsi: OpaquePointer, _ response: HTTPResponse) -> Bool {
+        let capacity = 2048
+        var buffer = [UInt8](repeating: 0, count: bridge_lws_pre + capacity)
+        return buffer.withUnsafeMutableBufferPointer { storage -> Bool in
+            guard let base = storage.baseAddress else { return false }
+            let start = base + bridge_lws_pre
+            let end = base + storage.count
+            var cursor: UnsafeMutablePointer<UInt8>? = start
+            guard
+                lws_add_http_common_headers(
+                    wsi,
+                    UInt32(response.status),
+                    "application/json",
+                    lws_filepos_t(response.body.count),
+                    &cursor,
+                    end
+                ) == 0
+            else { return false }
+            var headers = response.headers
+            headers.append(("cache-control", "no-store"))
+            if response.closeAfter { headers.append(("connection", "close")) }
+            for (name, value) in headers {
+                guard HeaderWriter.add(wsi, name: name, value: value, cursor: &cursor, end: end) else { return false }
+            }
+            return lws_finalize_write_http_header(wsi, start, &cursor, end) == 0
+        }
+    }
+
+    private static func isJSON(_ contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map(String.init) ?? ""
+        let normalised = mediaType.trimmingCharacters(in: .whitespaces).lowercased()
+        return normalised == "application/json" || (normalised.hasPrefix("application/") && normalised.hasSuffix("+json"))
+    }
+
+    static func health(store: any EventStore) -> HTTPResponse {
+        var storeStatus = "ok"
+        var status = 200
+        do {
+            try store.ping()
+        } catch {
+            storeStatus = "unavailable"
+            status = 503
+        }
+        let body = JSONText.object { json in
+            json.field("status", status == 200 ? "ok" : "degraded")
+            json.key("store")
+            json.beginObject()
+            json.field("engine", store.engine)
+            json.field("status", storeStatus)
+            json.endObject()
+        }
+        return HTTPResponse(status: status, body: body)
+    }
+}

@@ -1,0 +1,132 @@
+// The bridge's network edge: one libwebsockets context serving HTTP and WebSocket on one thread.
+
+import BridgeCore
+import CLibWebSockets
+import Foundation
+
+/// Serves `POST /webhooks/{sourceId}`, `GET /api/health` and `GET /ws`.
+///
+/// Threading: `run()` owns the lws context and every property marked loop-confined; lws calls
+/// back on that same thread. Other threads reach the loop only through `inbox`, which wakes it
+/// with `lws_cancel_service`. Ingest (signatures, JSON, storage) runs on its own thread.
+public final class Server: @unchecked Sendable {
+    /// What the server needs from the rest of the process.
+    public struct Dependencies: Sendable {
+        public var store: any EventStore
+        public var crypto: any CryptoProvider
+        public var logger: Logger
+
+        public init(store: any EventStore, crypto: any CryptoProvider, logger: Logger) {
+            self.store = store
+            self.crypto = crypto
+            self.logger = logger
+        }
+    }
+
+    let config: BridgeConfiguration
+    let store: any EventStore
+    let logger: Logger
+    let jwt: JWTCodec
+    let inbox = LoopInbox()
+    let ingest: IngestPipeline
+    let storeReads = DispatchQueue(label: "bridge.store-reads")
+    private let ticker = Ticker()
+
+    // Loop-confined state.
+    var exchanges: [UInt: HTTPExchange] = [:]
+    var handshakes: [UInt: JWTClaims?] = [:]
+    var connections: [UInt: ClientConnection] = [:]
+    var connectionsByID: [Int: ClientConnection] = [:]
+    var rooms = RoomIndex()
+    var latestSeqs: [String: Int64] = [:]
+    var seqRequests: Set<String> = []
+    var waitingForSeq: [String: [Int]] = [:]
+    var unauthenticated: Set<Int> = []
+    var openConnectionCount = 0
+    let shutdownTimeoutSeconds = 10
+    var nextRequestNumber = 0
+    var nextConnectionID = 0
+    var draining = false
+    let requestIDPrefix: String
+
+    /// The port actually bound, once `run()` has started listening.
+    public private(set) var boundPort: Int = 0
+
+    public init(config: BridgeConfiguration, dependencies: Dependencies) throws(ConfigurationError) {
+        self.config = config
+        store = dependencies.store
+        logger = dependencies.logger
+        jwt = JWTCodec(secret: config.jwtSecret, crypto: dependencies.crypto)
+        var verifiers: [String: StandardWebhookVerifier] = [:]
+        for (id, source) in config.sources {
+            let variable = SourceConfiguration.secretVariable(for: id)
+            do {
+                let secrets = try source.secrets.map { text in
+                    try WebhookSecret(text, crypto: dependencies.crypto)
+                }
+                verifiers[id] = try StandardWebhookVerifier(
+                    secrets: secrets,
+                    toleranceSeconds: Int64(config.webhookToleranceSeconds),
+                    crypto: dependencies.crypto
+                )
+            } catch let error as WebhookSecretError {
+                throw ConfigurationError(variable, error.message)
+            } catch {
+                throw ConfigurationError(variable, "is not a valid list of whsec_ secrets")
+            }
+        }
+        let crypto = dependencies.crypto
+        requestIDPrefix = crypto.randomBytes(4).map { String($0, radix: 16) }.joined()
+        ingest = IngestPipeline(
+            store: dependencies.store,
+            verifiers: verifiers,
+            inbox: inbox,
+            logger: dependencies.logger,
+            now: { Clock.unixMillis() },
+            makeEventID: { UUIDv4.make(crypto: crypto) }
+        )
+    }
+
+    /// Serves until `stop()`; returns once every connection is closed and the context destroyed.
+    public func run() throws(ServerError) {
+        let unmanaged = Unmanaged.passRetained(self)
+        defer { unmanaged.release() }
+        let vhost = try VhostSettings(config: config)
+        guard let context = vhost.createContext(user: unmanaged.toOpaque()) else {
+            throw ServerError("cannot listen on \(config.host):\(config.port) (address in use or not available)")
+        }
+        boundPort = vhost.listeningPort(context) ?? config.port
+        inbox.attach(context)
+        ingest.start()
+        ticker.start(every: 0.25) { [inbox] in inbox.post(.tick) }
+        logger.info(
+            "listening",
+            (Logger.Key.address, "http://\(config.host):\(boundPort)"),
+            ("store.engine", store.engine)
+        )
+        while lws_service(context, 0) >= 0, !finishedDraining {}
+        ticker.stop()
+        inbox.attach(nil)
+        lws_context_destroy(context)
+        withExtendedLifetime(vhost) {}
+        logger.info("stopped")
+    }
+
+    /// Asks the server to shut down; safe from any thread (signal handlers included).
+    public func stop() {
+        inbox.post(.shutdown)
+    }
+
+    /// Set on the loop once shutdown has flushed and closed everything.
+    var finishedDraining = false
+    var drainDeadline = 0.0
+}
+
+/// A failure to start serving; `description` is safe to print.
+public struct ServerError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}

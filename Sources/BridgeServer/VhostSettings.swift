@@ -1,0 +1,69 @@
+// The lws context's creation settings, kept alive for as long as the context lives.
+
+import BridgeCore
+import CLibWebSockets
+
+/// Owns the C memory lws reads for the context's whole life: the protocol table, the
+/// heartbeat policy and the interface string.
+final class VhostSettings {
+    private let protocols: UnsafeMutablePointer<lws_protocols>
+    private let retryPolicy: UnsafeMutablePointer<lws_retry_bo_t>
+    private let protocolName: UnsafeMutablePointer<CChar>
+    private let interface: UnsafeMutablePointer<CChar>
+    private let port: Int
+
+    init(config: BridgeConfiguration) throws(ServerError) {
+        guard let name = strdup("bridge"), let interface = strdup(config.host) else {
+            throw ServerError("out of memory")
+        }
+        protocolName = name
+        self.interface = interface
+        port = config.port
+        protocols = .allocate(capacity: 2)
+        protocols.initialize(repeating: lws_protocols(), count: 2)
+        protocols[0].name = UnsafePointer(name)
+        protocols[0].callback = bridgeLWSCallback
+        protocols[0].per_session_data_size = 0
+        protocols[0].rx_buffer_size = 16 * 1024
+        retryPolicy = .allocate(capacity: 1)
+        retryPolicy.initialize(to: lws_retry_bo_t())
+        // lws pings a connection that has been silent this long, and hangs up on one silent
+        // for the second period: a half-open TCP connection cannot hold a slot for ever.
+        retryPolicy.pointee.secs_since_valid_ping = UInt16(clamping: config.webSocket.pingIntervalSeconds)
+        retryPolicy.pointee.secs_since_valid_hangup = UInt16(clamping: config.webSocket.pongTimeoutSeconds)
+    }
+
+    deinit {
+        protocols.deallocate()
+        retryPolicy.deallocate()
+        free(protocolName)
+        free(interface)
+    }
+
+    /// Creates the context and its listening vhost; nil when lws cannot bind.
+    func createContext(user: UnsafeMutableRawPointer) -> OpaquePointer? {
+        var info = lws_context_creation_info()
+        info.port = Int32(port)
+        info.iface = UnsafePointer(interface)
+        info.protocols = UnsafePointer(protocols)
+        info.user = user
+        info.retry_and_idle_policy = UnsafePointer(retryPolicy)
+        info.max_http_header_data = 8192
+        info.timeout_secs = 20
+        info.options =
+            UInt64(LWS_SERVER_OPTION_VALIDATE_UTF8)
+            | UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)
+            | UInt64(LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE)
+        if interface.pointee == 0 || String(cString: interface).contains(":") {
+            info.options &= ~UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)
+        }
+        return lws_create_context(&info)
+    }
+
+    /// The port lws bound (differs from the configured one when that was 0).
+    func listeningPort(_ context: OpaquePointer) -> Int? {
+        guard let vhost = lws_get_vhost_by_name(context, "default") else { return nil }
+        let port = Int(lws_get_vhost_listen_port(vhost))
+        return port > 0 ? port : nil
+    }
+}
