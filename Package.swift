@@ -12,13 +12,14 @@ let package = Package(
         .systemLibrary(name: "CLibWebSockets", pkgConfig: "libwebsockets"),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3"),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto"),
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq"),
 
         // Pure logic: no I/O, no C imports.
         .target(name: "BridgeCore"),
 
         // Adapters, one per C library.
         .target(name: "BridgeCrypto", dependencies: ["BridgeCore", "COpenSSL"]),
-        .target(name: "BridgeStore", dependencies: ["BridgeCore", "CSQLite"]),
+        .target(name: "BridgeStore", dependencies: ["BridgeCore", "CSQLite", "CPostgres"]),
         .target(
             name: "BridgeServer",
             dependencies: ["BridgeCore", "BridgeCrypto", "BridgeStore", "CLibWebSockets"]
