@@ -27,6 +27,17 @@ public struct WebSocketConfiguration: Sendable {
     public var maxQueueBytes = 1024 * 1024
     /// Open connections including handshakes (`WS_MAX_CONNECTIONS`, 1000).
     public var maxConnections = 1000
+    /// Connections from one IP address (`WS_MAX_CONNECTIONS_PER_IP`, 100).
+    public var maxConnectionsPerIP = 100
+    /// Connections of one user, identified by organisation and subject (`WS_MAX_CONNECTIONS_PER_USER`, 20).
+    public var maxConnectionsPerUser = 20
+    /// Client messages allowed per window (`WS_RATE_LIMIT_MESSAGES`, 100).
+    public var rateLimitMessages = 100
+    /// The rate-limit window in milliseconds (`WS_RATE_LIMIT_WINDOW_MS`, 60000).
+    public var rateLimitWindowMillis = 60_000
+    /// Seconds without a client message before the connection is closed with 1001
+    /// (`WS_IDLE_TIMEOUT_S`, 24 h).
+    public var idleTimeoutSeconds = 86_400
     /// Seconds a connection may stay unauthenticated (`WS_AUTH_TIMEOUT_S`, 10).
     public var authTimeoutSeconds = 10
     /// Seconds of silence before the server pings (`WS_PING_INTERVAL_S`, 30).
@@ -63,6 +74,10 @@ public struct BridgeConfiguration: Sendable {
     public var logFormat: LogFormat?
     /// The WebSocket side.
     public var webSocket = WebSocketConfiguration()
+    /// A bearer token that may read `/api/stats` without an admin JWT (`STATS_TOKEN`, unset).
+    public var statsToken: String?
+    /// Seconds a graceful shutdown may take before connections are dropped (`SHUTDOWN_TIMEOUT_S`, 10).
+    public var shutdownTimeoutSeconds = 10
 
     public init() {}
 
@@ -97,6 +112,17 @@ public struct BridgeConfiguration: Sendable {
             config.logFormat = parsed
         }
         config.webSocket = try webSocket(environment)
+        if let token = environment.string("STATS_TOKEN") {
+            guard token.utf8.count >= 16 else {
+                throw ConfigurationError("STATS_TOKEN", "must be at least 16 bytes long")
+            }
+            config.statsToken = token
+        }
+        config.shutdownTimeoutSeconds = try environment.integer(
+            "SHUTDOWN_TIMEOUT_S",
+            default: config.shutdownTimeoutSeconds,
+            range: 1...600
+        )
         return config
     }
 
@@ -146,6 +172,31 @@ public struct BridgeConfiguration: Sendable {
             default: ws.maxConnections,
             range: 1...1_000_000
         )
+        ws.maxConnectionsPerIP = try environment.integer(
+            "WS_MAX_CONNECTIONS_PER_IP",
+            default: ws.maxConnectionsPerIP,
+            range: 1...1_000_000
+        )
+        ws.maxConnectionsPerUser = try environment.integer(
+            "WS_MAX_CONNECTIONS_PER_USER",
+            default: ws.maxConnectionsPerUser,
+            range: 1...1_000_000
+        )
+        ws.rateLimitMessages = try environment.integer(
+            "WS_RATE_LIMIT_MESSAGES",
+            default: ws.rateLimitMessages,
+            range: 1...1_000_000
+        )
+        ws.rateLimitWindowMillis = try environment.integer(
+            "WS_RATE_LIMIT_WINDOW_MS",
+            default: ws.rateLimitWindowMillis,
+            range: 100...86_400_000
+        )
+        ws.idleTimeoutSeconds = try environment.integer(
+            "WS_IDLE_TIMEOUT_S",
+            default: ws.idleTimeoutSeconds,
+            range: 1...604_800
+        )
         ws.authTimeoutSeconds = try environment.integer(
             "WS_AUTH_TIMEOUT_S",
             default: ws.authTimeoutSeconds,
@@ -168,7 +219,8 @@ public struct BridgeConfiguration: Sendable {
 
     private static func origins(_ environment: Environment) throws(ConfigurationError) -> Set<String> {
         var origins: Set<String> = []
-        let named = environment.list("ALLOWED_ORIGINS").map { ("ALLOWED_ORIGINS", $0) }
+        let named =
+            environment.list("ALLOWED_ORIGINS").map { ("ALLOWED_ORIGINS", $0) }
             + ["FRONTEND_URL", "REPL_URL"].compactMap { name in environment.string(name).map { (name, $0) } }
         for (variable, value) in named {
             guard let origin = Origin.normalise(value) else {

@@ -7,10 +7,12 @@ public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConver
     /// What a good value looks like.
     public var reason: String
 
+    /// Creates an error for `variable`; `reason` states the rule and must not quote the value.
     public init(_ variable: String, _ reason: String) {
         self.variable = variable
         self.reason = reason
     }
 
+    /// `VARIABLE: reason`, safe to log because it never includes the value.
     public var description: String { "\(variable): \(reason)" }
 }

@@ -4,6 +4,7 @@
 public struct Environment: Sendable {
     private let values: [String: String]
 
+    /// Creates a view over `values`, usually `ProcessInfo.processInfo.environment`.
     public init(_ values: [String: String]) {
         self.values = values
     }

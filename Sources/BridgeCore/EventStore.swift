@@ -26,14 +26,18 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case configuration
     }
 
+    /// The kind of failure, for deciding whether to retry.
     public var code: Code
+    /// A human-readable detail, free of SQL parameters, secrets and connection strings.
     public var message: String
 
+    /// Creates an error of kind `code`; `message` must already be safe to log.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
+    /// `store <code>: <message>`, safe to log and to return to a client.
     public var description: String { "store \(code.rawValue): \(message)" }
 }
 

@@ -7,6 +7,7 @@ public struct JSONText: Sendable {
     public private(set) var bytes: [UInt8] = []
     private var needsComma = false
 
+    /// Creates an empty buffer with room for `capacity` bytes before it must grow.
     public init(capacity: Int = 256) {
         bytes.reserveCapacity(capacity)
     }
@@ -21,6 +22,19 @@ public struct JSONText: Sendable {
     /// Closes an object.
     public mutating func endObject() {
         bytes.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    /// Opens an array.
+    public mutating func beginArray() {
+        separate()
+        bytes.append(UInt8(ascii: "["))
+        needsComma = false
+    }
+
+    /// Closes an array.
+    public mutating func endArray() {
+        bytes.append(UInt8(ascii: "]"))
         needsComma = true
     }
 

@@ -14,6 +14,7 @@ public enum JSONValue: Sendable, Equatable {
 }
 
 extension JSONValue: Codable {
+    /// Decodes any JSON value, trying `integer` before `number` so whole numbers stay exact.
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
@@ -33,6 +34,7 @@ extension JSONValue: Codable {
         }
     }
 
+    /// Encodes the value as the matching JSON type.
     public func encode(to encoder: Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {

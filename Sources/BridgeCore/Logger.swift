@@ -14,6 +14,7 @@ public enum LogLevel: String, Sendable, Comparable, CaseIterable {
         }
     }
 
+    /// Orders levels by severity, `trace` lowest and `error` highest.
     public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rank < rhs.rank }
 }
 
@@ -30,29 +31,45 @@ public enum LogFormat: String, Sendable {
 public struct Logger: Sendable {
     /// Metadata keys, defined once.
     public enum Key {
+        /// The configured webhook source the request came from.
         public static let webhookSource = "webhook.source"
+        /// The sender's `webhook-id` header, the idempotency key of a delivery.
         public static let webhookID = "webhook.id"
+        /// The bridge's own id for a stored event.
         public static let eventID = "event.id"
+        /// The numeric id of a WebSocket connection, unique within the process.
         public static let connection = "ws.connection"
+        /// The status code of an HTTP response the bridge sent.
         public static let httpStatus = "http.status"
+        /// The path of an HTTP request.
         public static let httpPath = "http.path"
+        /// The id given to an HTTP request at the boundary, to tie its lines together.
         public static let requestID = "request.id"
+        /// A network address, such as the URL the server listens on.
         public static let address = "net.address"
+        /// The safe `description` of an error; never a payload or secret.
         public static let error = "error"
+        /// The WebSocket close code the bridge sends when closing a connection.
         public static let closeCode = "ws.close_code"
+        /// The stable code of why something was rejected or closed.
         public static let reason = "reason"
+        /// A number of items, such as events in a batch or connections being drained.
         public static let count = "count"
     }
 
     /// Where finished lines go.
     public typealias Sink = @Sendable (String) -> Void
 
+    /// The least severe level that is written; events below it are dropped.
     public var level: LogLevel
+    /// How each line is rendered.
     public var format: LogFormat
+    /// Key-value pairs added to every line, before the fields of the call.
     public var metadata: [(String, String)]
     private let sink: Sink
     private let clock: @Sendable () -> Double
 
+    /// Creates a logger that writes lines at `level` or above to `sink`; `clock` gives Unix time in seconds.
     public init(
         level: LogLevel,
         format: LogFormat,
@@ -74,10 +91,15 @@ public struct Logger: Sendable {
         return copy
     }
 
+    /// Logs `message` at `trace`: fine-grained detail, normally off.
     public func trace(_ message: StaticString, _ fields: (String, String)...) { log(.trace, message, fields) }
+    /// Logs `message` at `debug`: per-request and per-message outcomes.
     public func debug(_ message: StaticString, _ fields: (String, String)...) { log(.debug, message, fields) }
+    /// Logs `message` at `info`: the life of the process, such as listening or draining.
     public func info(_ message: StaticString, _ fields: (String, String)...) { log(.info, message, fields) }
+    /// Logs `message` at `warning`: something an operator should look at.
     public func warning(_ message: StaticString, _ fields: (String, String)...) { log(.warning, message, fields) }
+    /// Logs `message` at `error`: a failure an operator must act on.
     public func error(_ message: StaticString, _ fields: (String, String)...) { log(.error, message, fields) }
 
     /// True when lines at `level` are written; lets callers skip building costly fields.

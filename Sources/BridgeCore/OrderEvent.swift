@@ -26,9 +26,13 @@ public enum OrderAction: String, Sendable, CaseIterable {
 
 /// A webhook body that passed schema validation.
 public struct OrderEvent: Sendable, Equatable {
+    /// Whether the event is about a whole order or one of its items.
     public var entityType: EntityType
+    /// What happened to the entity.
     public var action: OrderAction
+    /// The organisation that owns the order; every room and sequence is scoped to it.
     public var orgID: String
+    /// The order the event is about, or the order that holds the item.
     public var orderID: String
     /// Present exactly when `entityType` is `.orderItem`.
     public var itemID: String?
@@ -39,6 +43,7 @@ public struct OrderEvent: Sendable, Equatable {
     /// The `data` object re-encoded as compact JSON text (keys sorted).
     public var dataJSON: String
 
+    /// Creates an event from fields that have already been validated; it checks nothing itself.
     public init(
         entityType: EntityType,
         action: OrderAction,
@@ -64,12 +69,16 @@ public struct OrderEvent: Sendable, Equatable {
 public struct IncomingEvent: Sendable, Equatable {
     /// UUID chosen at ingest; kept if the event is new.
     public var eventID: String
+    /// The configured webhook source it arrived through, from the `/webhooks/<source>` path.
     public var sourceID: String
+    /// The sender's `webhook-id` header; with `sourceID`, the key that detects redelivery.
     public var webhookID: String
     /// Milliseconds since the Unix epoch.
     public var receivedAtMillis: Int64
+    /// The validated body.
     public var event: OrderEvent
 
+    /// Creates an event to append; `eventID` is used only if the store finds no earlier delivery.
     public init(eventID: String, sourceID: String, webhookID: String, receivedAtMillis: Int64, event: OrderEvent) {
         self.eventID = eventID
         self.sourceID = sourceID
@@ -81,14 +90,20 @@ public struct IncomingEvent: Sendable, Equatable {
 
 /// An event as stored, with its place in its organisation's sequence.
 public struct StoredEvent: Sendable, Equatable {
+    /// The id assigned at ingest when this event was stored.
     public var eventID: String
+    /// The configured webhook source it arrived through.
     public var sourceID: String
+    /// The sender's `webhook-id` header.
     public var webhookID: String
     /// Position in the organisation's gap-free sequence; nil for events that were not pushed.
     public var seq: Int64?
+    /// When the bridge received it, in milliseconds since the Unix epoch.
     public var receivedAtMillis: Int64
+    /// The validated body.
     public var event: OrderEvent
 
+    /// Creates a stored event, as read back from or assigned by a store.
     public init(
         eventID: String,
         sourceID: String,

@@ -6,13 +6,16 @@ import Foundation
 public struct PayloadError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The offending field, dotted from the top level; nil when the whole body is wrong.
     public var field: String?
+    /// What is wrong and what would be accepted; never echoes the value sent.
     public var message: String
 
+    /// Creates an error about `field` (nil for the whole body) with a message safe to return.
     public init(field: String?, _ message: String) {
         self.field = field
         self.message = message
     }
 
+    /// The message alone, safe to log and to return to the sender.
     public var description: String { message }
 }
 

@@ -2,10 +2,12 @@
 
 /// One connection's interest in one room.
 public struct RoomSubscription: Sendable, Equatable {
+    /// The room the connection joined.
     public var room: Room
     /// Message types the connection wants from this room; nil for all.
     public var types: Set<String>?
 
+    /// Creates a subscription to `room` that passes only `types`, or every type when nil.
     public init(room: Room, types: Set<String>?) {
         self.room = room
         self.types = types
@@ -25,6 +27,7 @@ public struct RoomIndex: Sendable {
     private var members: [Room: Set<Int>] = [:]
     private var subscriptions: [Int: [Room: RoomSubscription]] = [:]
 
+    /// Creates an empty index with no rooms and no connections.
     public init() {}
 
     /// Number of rooms with at least one member.

@@ -60,6 +60,14 @@ public enum ServerMessage {
         }
     }
 
+    /// Tells the client its token has expired: send a fresh `auth` soon or be closed with 4001.
+    public static func authExpiring(expiredAt: Int64) -> [UInt8] {
+        JSONText.object { json in
+            json.field("type", "auth_expiring")
+            json.field("exp", expiredAt)
+        }
+    }
+
     /// Tells the client its resume point is gone: reload state, then continue from `seq`.
     public static func reset(room: Room, seq: Int64) -> [UInt8] {
         JSONText.object { json in

@@ -18,6 +18,9 @@ struct Broadcast: Sendable {
         seq = stored.seq ?? 0
         messageType = event.entityType.messageType
         let rooms: [Room] = [.org(orgID: event.orgID), .order(orgID: event.orgID, orderID: event.orderID)]
-        frames = rooms.map { room in (room, SharedFrame(payload: ServerMessage.event(stored, room: room))) }
+        let key = [messageType, event.orderID, event.itemID ?? ""].joined(separator: "\u{0}")
+        frames = rooms.map { room in
+            (room, SharedFrame(payload: ServerMessage.event(stored, room: room), conflationKey: key))
+        }
     }
 }

@@ -22,27 +22,57 @@ final class ClientConnection {
     var incoming: [UInt8] = []
     /// When set, the next writeable callback sends this close code and drops the connection.
     var closing: (code: CloseCode, reason: String)?
+    /// Which per-IP and per-user counts this connection holds a place in.
+    let capKeys: CapKeys
+    /// Monotonic seconds of the last client message (the idle timeout counts from it).
+    var lastMessageAt: Double
+    /// Monotonic seconds of the last frame of any kind, pongs included (the heartbeat counts from it).
+    var lastFrameAt: Double
+    /// Whether this connection took a per-user place at its first `auth` message.
+    var userCounted = false
+    /// Set when `auth_expiring` was sent: the refresh must arrive by then.
+    var refreshDeadline: Double?
     /// Subscriptions waiting for their organisation's latest `seq`.
     var pendingSubscriptions: [RoomSubscription] = []
 
-    init(id: Int, wsi: OpaquePointer, peerAddress: String, claims: JWTClaims?, now: Double, authTimeout: Double) {
+    init(id: Int, wsi: OpaquePointer, upgrade: PendingUpgrade, now: Double, authTimeout: Double) {
         self.id = id
         self.wsi = wsi
-        self.peerAddress = peerAddress
-        self.claims = claims
+        peerAddress = upgrade.peerAddress
+        claims = upgrade.claims
+        capKeys = CapKeys(address: upgrade.peerAddress, user: upgrade.claims.map(CapKeys.userKey))
         connectedAt = now
+        lastMessageAt = now
+        lastFrameAt = now
         authDeadline = now + authTimeout
     }
 
     /// Whether anything waits to be written.
     var hasQueuedFrames: Bool { queueHead < queue.count }
 
-    /// Appends a frame; returns false when that would pass `limit` queued bytes.
-    func enqueue(_ frame: SharedFrame, limit: Int) -> Bool {
-        guard queuedBytes + frame.count <= limit else { return false }
+    /// Appends a frame. When that would pass `limit` queued bytes, first conflates queued order
+    /// updates (keeping only the newest of each entity); returns how many frames conflation
+    /// dropped, or nil when the queue still overflows.
+    func enqueue(_ frame: SharedFrame, limit: Int) -> Int? {
         queue.append(frame)
         queuedBytes += frame.count
-        return true
+        guard queuedBytes > limit else { return 0 }
+        let dropped = conflate()
+        return queuedBytes <= limit ? dropped : nil
+    }
+
+    private func conflate() -> Int {
+        var seen: Set<String> = []
+        var kept: [SharedFrame] = []
+        for frame in queue[queueHead...].reversed() {
+            if let key = frame.conflationKey, !seen.insert(key).inserted { continue }
+            kept.append(frame)
+        }
+        let dropped = queue.count - queueHead - kept.count
+        queue = kept.reversed()
+        queueHead = 0
+        queuedBytes = queue.reduce(0) { $0 + $1.count }
+        return dropped
     }
 
     /// Takes the oldest queued frame.
@@ -64,4 +94,21 @@ final class ClientConnection {
         queueHead = 0
         queuedBytes = 0
     }
+}
+
+/// The per-IP and per-user connection counts one connection takes a place in.
+struct CapKeys {
+    var address: String
+    var user: String?
+
+    /// The key of a user: organisation and subject, which together name one person.
+    static func userKey(_ claims: JWTClaims) -> String {
+        claims.orgID + "\u{0}" + claims.subject
+    }
+}
+
+/// What the upgrade filter learned about a connection before it was established.
+struct PendingUpgrade {
+    var claims: JWTClaims?
+    var peerAddress: String
 }

@@ -15,6 +15,7 @@ final class IngestPipeline: @unchecked Sendable {
     private let logger: Logger
     private let now: @Sendable () -> Int64
     private let makeEventID: @Sendable () -> String
+    private let counters: IngestCounters
 
     // Guarded by `condition`.
     private let condition = NSCondition()
@@ -28,8 +29,10 @@ final class IngestPipeline: @unchecked Sendable {
         inbox: LoopInbox,
         logger: Logger,
         now: @escaping @Sendable () -> Int64,
-        makeEventID: @escaping @Sendable () -> String
+        makeEventID: @escaping @Sendable () -> String,
+        counters: IngestCounters
     ) {
+        self.counters = counters
         self.store = store
         self.verifiers = verifiers
         self.inbox = inbox
@@ -95,13 +98,25 @@ final class IngestPipeline: @unchecked Sendable {
         for job in batch {
             switch check(job, nowSeconds: seconds) {
             case .event(let event): accepted.append((job, event))
-            case .rejected(let response): replies.append(DeferredReply(exchange: job.exchange, response: response))
+            case .rejected(let response, let code):
+                counters.update { $0.rejected[code, default: 0] += 1 }
+                replies.append(DeferredReply(exchange: job.exchange, response: response))
             }
         }
         var broadcasts: [Broadcast] = []
         if !accepted.isEmpty {
             do {
                 let outcomes = try store.append(accepted.map(\.event))
+                counters.update { totals in
+                    for outcome in outcomes {
+                        switch outcome {
+                        case .accepted: totals.accepted += 1
+                        case .duplicate: totals.duplicate += 1
+                        case .stale: totals.stale += 1
+                        case .conflict: totals.conflict += 1
+                        }
+                    }
+                }
                 for (entry, outcome) in zip(accepted, outcomes) {
                     let response = answer(for: outcome, job: entry.job)
                     replies.append(DeferredReply(exchange: entry.job.exchange, response: response))
@@ -113,6 +128,7 @@ final class IngestPipeline: @unchecked Sendable {
                     (Logger.Key.error, String(describing: error)),
                     (Logger.Key.count, String(accepted.count))
                 )
+                counters.update { $0.storeUnavailable += accepted.count }
                 for entry in accepted {
                     let response = HTTPResponse.unavailable("the event store is unavailable; retry later")
                     replies.append(DeferredReply(exchange: entry.job.exchange, response: response))
@@ -125,12 +141,13 @@ final class IngestPipeline: @unchecked Sendable {
     /// What the checks made of one webhook.
     private enum Verdict {
         case event(IncomingEvent)
-        case rejected(HTTPResponse)
+        case rejected(HTTPResponse, code: String)
     }
 
     private func check(_ job: WebhookJob, nowSeconds: Int64) -> Verdict {
         guard let verifier = verifiers[job.sourceID] else {
-            return .rejected(.error(404, code: "unknown_source", message: "no webhook source with that id"))
+            let response = HTTPResponse.error(404, code: "unknown_source", message: "no webhook source with that id")
+            return .rejected(response, code: "unknown_source")
         }
         do {
             try verifier.verify(
@@ -147,7 +164,8 @@ final class IngestPipeline: @unchecked Sendable {
                 (Logger.Key.reason, error.code.rawValue),
                 (Logger.Key.requestID, job.requestID)
             )
-            return .rejected(.error(401, code: error.code.rawValue, message: error.message))
+            let response = HTTPResponse.error(401, code: error.code.rawValue, message: error.message)
+            return .rejected(response, code: error.code.rawValue)
         }
         do {
             let event = try PayloadValidator.validate(job.body)
@@ -161,7 +179,8 @@ final class IngestPipeline: @unchecked Sendable {
                 )
             )
         } catch {
-            return .rejected(.error(400, code: "invalid_payload", message: error.message, field: error.field))
+            let response = HTTPResponse.error(400, code: "invalid_payload", message: error.message, field: error.field)
+            return .rejected(response, code: "invalid_payload")
         }
     }
 
@@ -184,7 +203,13 @@ final class IngestPipeline: @unchecked Sendable {
         }
     }
 
-    private func receipt(status: Int, eventID: String, seq: Int64?, duplicate: Bool, flag: String? = nil) -> HTTPResponse {
+    private func receipt(
+        status: Int,
+        eventID: String,
+        seq: Int64?,
+        duplicate: Bool,
+        flag: String? = nil
+    ) -> HTTPResponse {
         let body = JSONText.object { json in
             json.field("eventId", eventID)
             json.field("seq", seq)

@@ -21,7 +21,8 @@ func bridgeLWSCallback(
 
 extension Server {
     /// Routes one lws event. A non-zero return closes the connection.
-    func handle(wsi: OpaquePointer, reason: lws_callback_reasons, input: UnsafeMutableRawPointer?, length: Int) -> Int32 {
+    func handle(wsi: OpaquePointer, reason: lws_callback_reasons, input: UnsafeMutableRawPointer?, length: Int) -> Int32
+    {
         switch reason {
         case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
             drainInbox()
@@ -43,6 +44,9 @@ extension Server {
             return established(wsi)
         case LWS_CALLBACK_RECEIVE:
             return receive(wsi, UnsafeRawBufferPointer(start: input, count: max(length, 0)))
+        case LWS_CALLBACK_RECEIVE_PONG:
+            peerAlive(wsi)
+            return 0
         case LWS_CALLBACK_SERVER_WRITEABLE:
             return webSocketWriteable(wsi)
         case LWS_CALLBACK_CLOSED:
@@ -50,7 +54,9 @@ extension Server {
             return 0
         case LWS_CALLBACK_WSI_DESTROY:
             exchanges[wsi.key] = nil
-            if handshakes.removeValue(forKey: wsi.key) != nil { openConnectionCount -= 1 }
+            if let upgrade = handshakes.removeValue(forKey: wsi.key) {
+                releaseCapPlaces(CapKeys(address: upgrade.peerAddress, user: upgrade.claims.map(CapKeys.userKey)))
+            }
             return 0
         default:
             return 0

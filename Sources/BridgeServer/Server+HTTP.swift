@@ -24,7 +24,7 @@ extension Server {
             return webhookRequest(exchange, request: request, method: method)
         }
         guard method == "GET" || method == "HEAD" else {
-            if path == "/api/health" || path == "/ws" {
+            if path == "/api/health" || path == "/api/stats" || path == "/ws" {
                 return respond(exchange, .error(405, code: "method_not_allowed", message: "use GET"), closeBody: true)
             }
             return respond(exchange, .error(404, code: "not_found", message: "no such endpoint"), closeBody: true)
@@ -39,6 +39,17 @@ extension Server {
                 inbox.post(.reply(DeferredReply(exchange: key, response: Self.health(store: store))))
             }
             return 0
+        case "/api/stats":
+            guard isStatsReader(request) else {
+                let response = HTTPResponse.error(
+                    401,
+                    code: "unauthorized",
+                    message: "send an admin token or STATS_TOKEN as a bearer token",
+                    headers: [("www-authenticate", "Bearer")]
+                )
+                return respond(exchange, response, closeBody: false)
+            }
+            return respond(exchange, statsResponse(), closeBody: false)
         case "/ws":
             return respond(
                 exchange,
@@ -126,6 +137,7 @@ extension Server {
             return respond(exchange, early, closeBody: false)
         }
         exchange.phase = .waiting
+        ingestCounters.update { $0.received += 1 }
         ingest.submit(
             WebhookJob(
                 exchange: exchange.key,
@@ -147,6 +159,15 @@ extension Server {
     @discardableResult
     func respond(_ exchange: HTTPExchange, _ response: HTTPResponse, closeBody: Bool) -> Int32 {
         var response = response
+        if exchange.sourceID != nil || exchange.path.hasPrefix("/webhooks/"), response.status >= 400,
+            case .receiving = exchange.phase
+        {
+            let code = response.status == 503 ? "unavailable" : String(response.status)
+            ingestCounters.update {
+                $0.received += 1
+                $0.rejected[code, default: 0] += 1
+            }
+        }
         response.closeAfter = response.closeAfter || closeBody
         response.headers.append(("x-request-id", exchange.requestID))
         exchange.phase = .headers(response)
@@ -214,7 +235,8 @@ extension Server {
         guard let contentType else { return false }
         let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map(String.init) ?? ""
         let normalised = mediaType.trimmingCharacters(in: .whitespaces).lowercased()
-        return normalised == "application/json" || (normalised.hasPrefix("application/") && normalised.hasSuffix("+json"))
+        return normalised == "application/json"
+            || (normalised.hasPrefix("application/") && normalised.hasSuffix("+json"))
     }
 
     static func health(store: any EventStore) -> HTTPResponse {

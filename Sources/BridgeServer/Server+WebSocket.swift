@@ -16,23 +16,60 @@ extension Server {
             return refuseUpgrade(wsi, .unavailable("the server is shutting down", retryAfter: 5))
         }
         guard openConnectionCount < config.webSocket.maxConnections else {
+            counters.connectionCapRejected += 1
             return refuseUpgrade(wsi, .unavailable("too many connections", retryAfter: 5))
         }
         guard isAllowed(origin: request.header(WSI_TOKEN_ORIGIN), present: request.hasHeader(WSI_TOKEN_ORIGIN)) else {
+            counters.originRejected += 1
             return refuseUpgrade(wsi, .error(403, code: "origin_not_allowed", message: "origin not allowed"))
+        }
+        let address = request.peerAddress
+        guard connectionsPerIP[address, default: 0] < config.webSocket.maxConnectionsPerIP else {
+            counters.ipCapRejected += 1
+            return refuseUpgrade(wsi, tooManyConnections("too many connections from this address"))
         }
         var claims: JWTClaims?
         if let token = request.queryArgument("access_token") {
             do {
                 claims = try jwt.verify(token, now: Clock.unixSeconds())
             } catch {
+                counters.handshakeAuthRejected += 1
                 logger.debug("websocket token rejected", (Logger.Key.reason, error.code.rawValue))
                 return refuseUpgrade(wsi, .error(401, code: "unauthorized", message: error.message))
             }
         }
-        handshakes[wsi.key] = .some(claims)
-        openConnectionCount += 1
+        if let claims, connectionsPerUser[CapKeys.userKey(claims), default: 0] >= config.webSocket.maxConnectionsPerUser
+        {
+            counters.userCapRejected += 1
+            return refuseUpgrade(wsi, tooManyConnections("too many connections for this user"))
+        }
+        let upgrade = PendingUpgrade(claims: claims, peerAddress: address)
+        handshakes[wsi.key] = upgrade
+        takeCapPlaces(CapKeys(address: address, user: claims.map(CapKeys.userKey)))
         return 0
+    }
+
+    private func tooManyConnections(_ message: String) -> HTTPResponse {
+        .error(429, code: "too_many_connections", message: message, headers: [("retry-after", "10")])
+    }
+
+    /// Counts a connection (or handshake in progress) against every cap.
+    private func takeCapPlaces(_ keys: CapKeys) {
+        openConnectionCount += 1
+        connectionsPerIP[keys.address, default: 0] += 1
+        if let user = keys.user { connectionsPerUser[user, default: 0] += 1 }
+    }
+
+    /// Gives back what `takeCapPlaces` took.
+    func releaseCapPlaces(_ keys: CapKeys) {
+        openConnectionCount -= 1
+        Self.decrement(&connectionsPerIP, keys.address)
+        if let user = keys.user { Self.decrement(&connectionsPerUser, user) }
+    }
+
+    private static func decrement(_ counts: inout [String: Int], _ key: String) {
+        let remaining = counts[key, default: 0] - 1
+        counts[key] = remaining > 0 ? remaining : nil
     }
 
     private func isAllowed(origin: String?, present: Bool) -> Bool {
@@ -58,30 +95,37 @@ extension Server {
 
     /// The upgrade succeeded.
     func established(_ wsi: OpaquePointer) -> Int32 {
-        guard let entry = handshakes.removeValue(forKey: wsi.key) else { return -1 }
+        guard let upgrade = handshakes.removeValue(forKey: wsi.key) else { return -1 }
         nextConnectionID += 1
-        let now = Clock.monotonic()
         let connection = ClientConnection(
             id: nextConnectionID,
             wsi: wsi,
-            peerAddress: LWSRequest(wsi: wsi).peerAddress,
-            claims: entry,
-            now: now,
+            upgrade: upgrade,
+            now: Clock.monotonic(),
             authTimeout: Double(config.webSocket.authTimeoutSeconds)
         )
         connections[wsi.key] = connection
         connectionsByID[connection.id] = connection
-        if entry == nil { unauthenticated.insert(connection.id) }
+        counters.connectionsAccepted += 1
+        if upgrade.claims == nil { unauthenticated.insert(connection.id) }
         logger.debug("websocket connected", (Logger.Key.connection, String(connection.id)))
         return 0
+    }
+
+    /// A pong (or any frame) proves the peer is alive.
+    func peerAlive(_ wsi: OpaquePointer) {
+        connections[wsi.key]?.lastFrameAt = Clock.monotonic()
     }
 
     /// A piece of a client message.
     func receive(_ wsi: OpaquePointer, _ chunk: UnsafeRawBufferPointer) -> Int32 {
         guard let connection = connections[wsi.key], connection.closing == nil else { return 0 }
+        let now = Clock.monotonic()
+        connection.lastFrameAt = now
         let expected = connection.incoming.count + chunk.count + Int(lws_remaining_packet_payload(wsi))
         guard expected <= config.webSocket.maxMessageBytes else {
             connection.incoming = []
+            counters.messageTooBig += 1
             close(connection, .messageTooBig, "message exceeds \(config.webSocket.maxMessageBytes) bytes")
             return 0
         }
@@ -89,7 +133,31 @@ extension Server {
         guard lws_is_final_fragment(wsi) != 0, lws_remaining_packet_payload(wsi) == 0 else { return 0 }
         let message = connection.incoming
         connection.incoming = []
-        if lws_frame_is_binary(wsi) != 0 {
+        connection.lastMessageAt = now
+        counters.messagesIn += 1
+        let isBinary = lws_frame_is_binary(wsi) != 0
+        // Checked here rather than by lws so the close is counted and the whole reassembled
+        // message is judged, fragments included.
+        guard isBinary || String(validating: message, as: UTF8.self) != nil else {
+            counters.invalidUTF8 += 1
+            close(connection, .invalidPayload, "text message is not valid UTF-8")
+            return 0
+        }
+        let user = connection.claims.map(CapKeys.userKey)
+        switch budget.charge(connection: connection.id, user: user, now: now) {
+        case .allow:
+            break
+        case .reject:
+            counters.rateLimited += 1
+            send(connection, ServerMessage.error(.rateLimited, message: "too many messages; slow down"))
+            return 0
+        case .close:
+            counters.rateLimitCloses += 1
+            close(connection, .policyViolation, "rate limit exceeded")
+            return 0
+        }
+        if isBinary {
+            counters.badMessages += 1
             send(connection, ServerMessage.error(.badMessage, message: "binary messages are not accepted"))
         } else {
             handleMessage(connection, message)
@@ -99,6 +167,7 @@ extension Server {
 
     private func handleMessage(_ connection: ClientConnection, _ bytes: [UInt8]) {
         guard JSONNesting.isWithin(bytes) else {
+            counters.badMessages += 1
             send(connection, ServerMessage.error(.badMessage, message: "message nests too deeply"))
             return
         }
@@ -106,6 +175,7 @@ extension Server {
         do {
             message = try ClientMessage.parse(bytes)
         } catch {
+            counters.badMessages += 1
             send(connection, ServerMessage.error(.badMessage, message: error.message))
             return
         }
@@ -117,6 +187,7 @@ extension Server {
         case .subscribe(let request):
             guard let claims = connection.claims else { return notAuthenticated(connection) }
             guard let room = Room(clientName: request.room, orgID: claims.orgID, userID: claims.subject) else {
+                counters.forbiddenRooms += 1
                 let text = "room is not one of org, user or order:<id>"
                 send(connection, ServerMessage.error(.forbiddenRoom, message: text, room: request.room))
                 return
@@ -145,17 +216,36 @@ extension Server {
                 (Logger.Key.connection, String(connection.id)),
                 (Logger.Key.reason, error.code.rawValue)
             )
+            counters.authFailed += 1
             close(connection, .authenticationFailed, "authentication failed")
             return
         }
-        if let current = connection.claims, current.subject != claims.subject || current.orgID != claims.orgID {
-            let text = "a refreshed token must name the same user and organisation"
-            send(connection, ServerMessage.error(.identityMismatch, message: text))
-            return
+        if let current = connection.claims {
+            guard current.subject == claims.subject, current.orgID == claims.orgID else {
+                let text = "a refreshed token must name the same user and organisation"
+                send(connection, ServerMessage.error(.identityMismatch, message: text))
+                return
+            }
+        } else {
+            // The first auth of a connection that upgraded without a token: the user cap applies now.
+            let user = CapKeys.userKey(claims)
+            guard connectionsPerUser[user, default: 0] < config.webSocket.maxConnectionsPerUser else {
+                counters.userCapRejected += 1
+                close(connection, .tryAgainLater, "too many connections for this user")
+                return
+            }
+            connectionsPerUser[user, default: 0] += 1
+            connection.userCounted = true
         }
         connection.claims = claims
+        connection.refreshDeadline = nil
         unauthenticated.remove(connection.id)
-        send(connection, ServerMessage.authenticated(userID: claims.subject, orgID: claims.orgID, expiresAt: claims.expiresAt))
+        let reply = ServerMessage.authenticated(
+            userID: claims.subject,
+            orgID: claims.orgID,
+            expiresAt: claims.expiresAt
+        )
+        send(connection, reply)
     }
 
     private func subscribe(_ connection: ClientConnection, _ subscription: RoomSubscription) {
@@ -187,7 +277,10 @@ extension Server {
                     activate(connection, subscription, seq: current)
                 } else {
                     let text = "the event store is unavailable; subscribe again later"
-                    send(connection, ServerMessage.error(.unavailable, message: text, room: subscription.room.clientName))
+                    send(
+                        connection,
+                        ServerMessage.error(.unavailable, message: text, room: subscription.room.clientName)
+                    )
                 }
             }
         }
@@ -220,10 +313,12 @@ extension Server {
 
     func send(_ connection: ClientConnection, _ frame: SharedFrame) {
         guard connection.closing == nil else { return }
-        guard connection.enqueue(frame, limit: config.webSocket.maxQueueBytes) else {
+        guard let conflated = connection.enqueue(frame, limit: config.webSocket.maxQueueBytes) else {
+            counters.slowConsumerCloses += 1
             close(connection, .tryAgainLater, "send queue overflow")
             return
         }
+        counters.conflatedFrames += conflated
         lws_callback_on_writable(connection.wsi)
     }
 
@@ -257,6 +352,7 @@ extension Server {
         }
         guard let frame = connection.dequeue() else { return 0 }
         guard lws_write(wsi, frame.payload, frame.count, LWS_WRITE_TEXT) >= 0 else { return -1 }
+        counters.messagesOut += 1
         if connection.hasQueuedFrames { lws_callback_on_writable(wsi) }
         return 0
     }
@@ -267,26 +363,63 @@ extension Server {
         connectionsByID[connection.id] = nil
         unauthenticated.remove(connection.id)
         rooms.remove(connection.id)
-        openConnectionCount -= 1
+        budget.remove(connection: connection.id)
+        var keys = connection.capKeys
+        if keys.user == nil, connection.userCounted, let claims = connection.claims {
+            keys.user = CapKeys.userKey(claims)
+        }
+        releaseCapPlaces(keys)
+        if connection.closing == nil,
+            Clock.monotonic() - connection.lastFrameAt >= Double(config.webSocket.pongTimeoutSeconds) - 1
+        {
+            counters.heartbeatTimeouts += 1
+        }
         logger.debug("websocket closed", (Logger.Key.connection, String(connection.id)))
     }
 
-    /// Timer work, four times a second.
+    /// Timer work, four times a second; the sweep over every connection runs once a second.
     func tick() {
         let now = Clock.monotonic()
         for id in unauthenticated {
             guard let connection = connectionsByID[id], now >= connection.authDeadline else { continue }
             unauthenticated.remove(id)
+            counters.authTimeouts += 1
             close(connection, .authenticationTimeout, "authentication timeout")
         }
+        tickCount &+= 1
+        if tickCount % 4 == 0 { sweep(now: now) }
         if draining { checkDrained(now: now) }
+    }
+
+    private func sweep(now: Double) {
+        let unixNow = Clock.unixSeconds()
+        let idleLimit = Double(config.webSocket.idleTimeoutSeconds)
+        let refreshWindow = Double(config.webSocket.authTimeoutSeconds)
+        for connection in connections.values where connection.closing == nil {
+            if now - connection.lastMessageAt >= idleLimit {
+                counters.idleTimeouts += 1
+                close(connection, .goingAway, "idle timeout")
+                continue
+            }
+            guard let claims = connection.claims, claims.expiresAt <= unixNow else { continue }
+            if let deadline = connection.refreshDeadline {
+                if now >= deadline {
+                    counters.authFailed += 1
+                    close(connection, .authenticationFailed, "token expired")
+                }
+            } else {
+                connection.refreshDeadline = now + refreshWindow
+                send(connection, ServerMessage.authExpiring(expiredAt: claims.expiresAt))
+            }
+        }
+        if tickCount % 240 == 0 { budget.prune(now: now) }
     }
 
     /// Starts a graceful shutdown: refuse new work, close clients with 1001.
     func beginDrain() {
         guard !draining else { return }
         draining = true
-        drainDeadline = Clock.monotonic() + Double(shutdownTimeoutSeconds)
+        drainDeadline = Clock.monotonic() + Double(config.shutdownTimeoutSeconds)
         logger.info("draining", (Logger.Key.count, String(connections.count)))
         for connection in connections.values {
             close(connection, .goingAway, "server shutting down")

@@ -34,7 +34,7 @@ public final class Server: @unchecked Sendable {
 
     // Loop-confined state.
     var exchanges: [UInt: HTTPExchange] = [:]
-    var handshakes: [UInt: JWTClaims?] = [:]
+    var handshakes: [UInt: PendingUpgrade] = [:]
     var connections: [UInt: ClientConnection] = [:]
     var connectionsByID: [Int: ClientConnection] = [:]
     var rooms = RoomIndex()
@@ -43,7 +43,13 @@ public final class Server: @unchecked Sendable {
     var waitingForSeq: [String: [Int]] = [:]
     var unauthenticated: Set<Int> = []
     var openConnectionCount = 0
-    let shutdownTimeoutSeconds = 10
+    var connectionsPerIP: [String: Int] = [:]
+    var connectionsPerUser: [String: Int] = [:]
+    var budget: MessageBudget
+    var counters = EdgeCounters()
+    var tickCount = 0
+    let ingestCounters = IngestCounters()
+    let startedAt = Clock.monotonic()
     var nextRequestNumber = 0
     var nextConnectionID = 0
     var draining = false
@@ -76,6 +82,10 @@ public final class Server: @unchecked Sendable {
             }
         }
         let crypto = dependencies.crypto
+        budget = MessageBudget(
+            messages: config.webSocket.rateLimitMessages,
+            windowSeconds: Double(config.webSocket.rateLimitWindowMillis) / 1000
+        )
         requestIDPrefix = crypto.randomBytes(4).map { String($0, radix: 16) }.joined()
         ingest = IngestPipeline(
             store: dependencies.store,
@@ -83,12 +93,14 @@ public final class Server: @unchecked Sendable {
             inbox: inbox,
             logger: dependencies.logger,
             now: { Clock.unixMillis() },
-            makeEventID: { UUIDv4.make(crypto: crypto) }
+            makeEventID: { UUIDv4.make(crypto: crypto) },
+            counters: ingestCounters
         )
     }
 
     /// Serves until `stop()`; returns once every connection is closed and the context destroyed.
     public func run() throws(ServerError) {
+        LWSLog.install(logger)
         let unmanaged = Unmanaged.passRetained(self)
         defer { unmanaged.release() }
         let vhost = try VhostSettings(config: config)

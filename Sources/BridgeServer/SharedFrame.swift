@@ -11,10 +11,14 @@ import CLibWebSockets
 final class SharedFrame: @unchecked Sendable {
     /// Payload length in bytes.
     let count: Int
+    /// Frames with the same key carry successive states of one entity; a slow consumer may
+    /// skip to the newest. Nil for frames that must never be dropped.
+    let conflationKey: String?
     private let storage: UnsafeMutableRawPointer
 
-    init(payload: [UInt8]) {
+    init(payload: [UInt8], conflationKey: String? = nil) {
         count = payload.count
+        self.conflationKey = conflationKey
         storage = UnsafeMutableRawPointer.allocate(byteCount: bridge_lws_pre + max(payload.count, 1), alignment: 16)
         payload.withUnsafeBytes { bytes in
             if let base = bytes.baseAddress {

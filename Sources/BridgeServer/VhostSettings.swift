@@ -51,8 +51,7 @@ final class VhostSettings {
         info.max_http_header_data = 8192
         info.timeout_secs = 20
         info.options =
-            UInt64(LWS_SERVER_OPTION_VALIDATE_UTF8)
-            | UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)
+            UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)
             | UInt64(LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE)
         if interface.pointee == 0 || String(cString: interface).contains(":") {
             info.options &= ~UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)

@@ -5,7 +5,7 @@ import BridgeCrypto
 import Foundation
 
 #if canImport(FoundationNetworking)
-    import FoundationNetworking
+import FoundationNetworking
 #endif
 
 enum SendCommand {

@@ -3,7 +3,7 @@
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 let arguments = Array(CommandLine.arguments.dropFirst())

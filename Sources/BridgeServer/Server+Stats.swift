@@ -1,0 +1,84 @@
+// `GET /api/stats`: the operator's view of connections, rejections and webhook outcomes.
+
+import BridgeCore
+import CLibWebSockets
+
+extension Server {
+    /// Version reported by stats and health.
+    static let version = "0.1.0"
+
+    /// Whether the request carries `STATS_TOKEN` or an admin JWT as its bearer token.
+    func isStatsReader(_ request: LWSRequest) -> Bool {
+        guard let header = request.header(WSI_TOKEN_HTTP_AUTHORIZATION), header.hasPrefix("Bearer ") else {
+            return false
+        }
+        let token = String(header.dropFirst("Bearer ".count))
+        if let statsToken = config.statsToken, constantTimeEquals(Array(token.utf8), Array(statsToken.utf8)) {
+            return true
+        }
+        guard let claims = try? jwt.verify(token, now: Clock.unixSeconds()) else { return false }
+        return claims.role == .admin
+    }
+
+    /// The stats document.
+    func statsResponse() -> HTTPResponse {
+        let ingest = ingestCounters.snapshot
+        var perOrg: [String: Int] = [:]
+        var authenticated = 0
+        for connection in connections.values {
+            guard let claims = connection.claims else { continue }
+            authenticated += 1
+            perOrg[claims.orgID, default: 0] += 1
+        }
+        let topOrgs = perOrg.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }.prefix(20)
+        let body = JSONText.object(capacity: 2048) { json in
+            json.field("version", Self.version)
+            json.field("uptimeSeconds", Int64(Clock.monotonic() - startedAt))
+            json.key("connections")
+            json.beginObject()
+            json.field("current", Int64(connections.count))
+            json.field("authenticated", Int64(authenticated))
+            json.field("handshaking", Int64(handshakes.count))
+            json.field("acceptedTotal", Int64(counters.connectionsAccepted))
+            json.key("perOrg")
+            json.beginArray()
+            for (orgID, count) in topOrgs {
+                json.beginObject()
+                json.field("orgId", orgID)
+                json.field("connections", Int64(count))
+                json.endObject()
+            }
+            json.endArray()
+            json.endObject()
+            json.field("rooms", Int64(rooms.roomCount))
+            json.field("subscriptions", Int64(rooms.subscriptionCount))
+            json.key("messages")
+            json.beginObject()
+            json.field("inTotal", Int64(counters.messagesIn))
+            json.field("outTotal", Int64(counters.messagesOut))
+            json.endObject()
+            json.key("rejections")
+            json.beginObject()
+            for (name, value) in counters.all { json.field(name, Int64(value)) }
+            json.endObject()
+            json.key("webhooks")
+            json.beginObject()
+            json.field("received", Int64(ingest.received))
+            json.field("accepted", Int64(ingest.accepted))
+            json.field("duplicate", Int64(ingest.duplicate))
+            json.field("stale", Int64(ingest.stale))
+            json.field("conflict", Int64(ingest.conflict))
+            json.field("storeUnavailable", Int64(ingest.storeUnavailable))
+            json.key("rejected")
+            json.beginObject()
+            for (code, count) in ingest.rejected.sorted(by: { $0.key < $1.key }) { json.field(code, Int64(count)) }
+            json.endObject()
+            json.endObject()
+            json.key("store")
+            json.beginObject()
+            json.field("engine", store.engine)
+            json.endObject()
+        }
+        return HTTPResponse(status: 200, body: body)
+    }
+}
