@@ -2,6 +2,7 @@
 
 /// One webhook source: its id and its signing secrets, newest first.
 public struct SourceConfiguration: Sendable {
+    /// The id in `/webhooks/{sourceId}`.
     public var id: String
     /// `whsec_` secrets as configured; several during a rotation. Validated by the crypto layer.
     public var secrets: [String]
@@ -49,6 +50,7 @@ public struct WebSocketConfiguration: Sendable {
     /// Exact `scheme://host[:port]` origins allowed to connect.
     public var allowedOrigins: Set<String> = []
 
+    /// The defaults listed on each property.
     public init() {}
 }
 
@@ -76,9 +78,14 @@ public struct BridgeConfiguration: Sendable {
     public var webSocket = WebSocketConfiguration()
     /// A bearer token that may read `/api/stats` without an admin JWT (`STATS_TOKEN`, unset).
     public var statsToken: String?
+    /// Hours events are kept for resume before the retention job deletes them (`EVENT_RETENTION_HOURS`, 72).
+    public var eventRetentionHours = 72
+    /// Most events one resume replays; further behind, the client gets `reset` (`REPLAY_MAX_EVENTS`, 10000).
+    public var replayMaxEvents = 10_000
     /// Seconds a graceful shutdown may take before connections are dropped (`SHUTDOWN_TIMEOUT_S`, 10).
     public var shutdownTimeoutSeconds = 10
 
+    /// The defaults listed on each property; `JWT_SECRET` and sources still need values.
     public init() {}
 
     /// Reads every setting; the first bad one stops start-up with its variable's name.
@@ -118,6 +125,16 @@ public struct BridgeConfiguration: Sendable {
             }
             config.statsToken = token
         }
+        config.eventRetentionHours = try environment.integer(
+            "EVENT_RETENTION_HOURS",
+            default: config.eventRetentionHours,
+            range: 1...87_600
+        )
+        config.replayMaxEvents = try environment.integer(
+            "REPLAY_MAX_EVENTS",
+            default: config.replayMaxEvents,
+            range: 1...10_000_000
+        )
         config.shutdownTimeoutSeconds = try environment.integer(
             "SHUTDOWN_TIMEOUT_S",
             default: config.shutdownTimeoutSeconds,

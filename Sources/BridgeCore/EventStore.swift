@@ -60,4 +60,14 @@ public protocol EventStore: AnyObject, Sendable {
 
     /// A short name for health output: `sqlite` or `postgres`.
     var engine: String { get }
+
+    /// Deletes events received before `receivedBeforeMillis`, `batchSize` rows per transaction,
+    /// and returns how many went. Sequence numbers are never reused.
+    func deleteEvents(receivedBeforeMillis: Int64, batchSize: Int) throws -> Int
+
+    /// The latest pushed event of the order and of each of its items: the order's current state.
+    func latestEntities(orgID: String, orderID: String) throws -> [StoredEvent]
+
+    /// Releases the database connections; later calls fail with `.unavailable`.
+    func close()
 }

@@ -68,6 +68,22 @@ public enum ServerMessage {
         }
     }
 
+    /// The current state of an order (its latest order and item events), sent before live
+    /// updates when a subscription asked for `snapshot`. `seq` is where live updates continue.
+    public static func snapshot(room: Room, seq: Int64, events: [StoredEvent]) -> [UInt8] {
+        JSONText.object(capacity: 512) { json in
+            json.field("type", "snapshot")
+            json.field("room", room.clientName)
+            json.field("seq", seq)
+            json.key("events")
+            json.beginArray()
+            for stored in events {
+                json.raw(String(decoding: event(stored, room: room), as: UTF8.self))
+            }
+            json.endArray()
+        }
+    }
+
     /// Tells the client its resume point is gone: reload state, then continue from `seq`.
     public static func reset(room: Room, seq: Int64) -> [UInt8] {
         JSONText.object { json in

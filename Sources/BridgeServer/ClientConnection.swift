@@ -33,7 +33,9 @@ final class ClientConnection {
     /// Set when `auth_expiring` was sent: the refresh must arrive by then.
     var refreshDeadline: Double?
     /// Subscriptions waiting for their organisation's latest `seq`.
-    var pendingSubscriptions: [RoomSubscription] = []
+    var pendingSubscriptions: [SubscribeRequest] = []
+    /// Subscriptions catching up from the store, by room.
+    var replays: [Room: ReplayState] = [:]
 
     init(id: Int, wsi: OpaquePointer, upgrade: PendingUpgrade, now: Double, authTimeout: Double) {
         self.id = id

@@ -1,5 +1,6 @@
 // The only door into the event loop from other threads: a locked queue plus a wake-up.
 
+import BridgeCore
 import CLibWebSockets
 import Synchronization
 
@@ -11,6 +12,10 @@ enum LoopCommand: Sendable {
     case reply(DeferredReply)
     /// An organisation's latest `seq`, loaded from the store for waiting subscribers.
     case latestSeq(orgID: String, seq: Int64?)
+    /// A page of stored events for a resuming subscription.
+    case replayPage(ReplayPage)
+    /// The snapshot of an order for a subscription that asked for one; nil when the store failed.
+    case snapshot(connectionID: Int, room: Room, frame: SharedFrame?)
     /// Periodic timer work: auth deadlines and the like.
     case tick
     /// Begin shutting down.

@@ -73,6 +73,10 @@ extension Server {
                 answer(reply)
             case .latestSeq(let orgID, let seq):
                 seqLoaded(orgID: orgID, seq: seq)
+            case .replayPage(let page):
+                replayPageArrived(page)
+            case .snapshot(let connectionID, let room, let frame):
+                snapshotArrived(connectionID: connectionID, room: room, frame: frame)
             case .tick:
                 tick()
             case .shutdown:

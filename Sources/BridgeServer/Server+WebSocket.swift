@@ -192,11 +192,16 @@ extension Server {
                 send(connection, ServerMessage.error(.forbiddenRoom, message: text, room: request.room))
                 return
             }
-            subscribe(connection, RoomSubscription(room: room, types: request.types.map(Set.init)))
+            let subscription = RoomSubscription(room: room, types: request.types.map(Set.init))
+            subscribe(
+                connection,
+                SubscribeRequest(subscription: subscription, since: request.since, snapshot: request.snapshot)
+            )
         case .unsubscribe(let name):
             guard let claims = connection.claims else { return notAuthenticated(connection) }
             if let room = Room(clientName: name, orgID: claims.orgID, userID: claims.subject) {
                 rooms.unsubscribe(connection.id, from: room)
+                connection.replays[room] = nil
             }
             send(connection, ServerMessage.unsubscribed(room: name))
         }
@@ -248,13 +253,13 @@ extension Server {
         send(connection, reply)
     }
 
-    private func subscribe(_ connection: ClientConnection, _ subscription: RoomSubscription) {
-        let orgID = subscription.room.orgID
+    private func subscribe(_ connection: ClientConnection, _ request: SubscribeRequest) {
+        let orgID = request.subscription.room.orgID
         if let seq = latestSeqs[orgID] {
-            activate(connection, subscription, seq: seq)
+            activate(connection, request, seq: seq)
             return
         }
-        connection.pendingSubscriptions.append(subscription)
+        connection.pendingSubscriptions.append(request)
         waitingForSeq[orgID, default: []].append(connection.id)
         guard seqRequests.insert(orgID).inserted else { return }
         let store = self.store
@@ -270,11 +275,12 @@ extension Server {
         if let seq { latestSeqs[orgID] = max(latestSeqs[orgID] ?? 0, seq) }
         for id in waitingForSeq.removeValue(forKey: orgID) ?? [] {
             guard let connection = connectionsByID[id] else { continue }
-            let pending = connection.pendingSubscriptions.filter { $0.room.orgID == orgID }
-            connection.pendingSubscriptions.removeAll { $0.room.orgID == orgID }
-            for subscription in pending {
+            let pending = connection.pendingSubscriptions.filter { $0.subscription.room.orgID == orgID }
+            connection.pendingSubscriptions.removeAll { $0.subscription.room.orgID == orgID }
+            for request in pending {
+                let subscription = request.subscription
                 if let current = latestSeqs[orgID] {
-                    activate(connection, subscription, seq: current)
+                    activate(connection, request, seq: current)
                 } else {
                     let text = "the event store is unavailable; subscribe again later"
                     send(
@@ -286,13 +292,15 @@ extension Server {
         }
     }
 
-    private func activate(_ connection: ClientConnection, _ subscription: RoomSubscription, seq: Int64) {
+    private func activate(_ connection: ClientConnection, _ request: SubscribeRequest, seq: Int64) {
+        let subscription = request.subscription
         guard rooms.subscribe(connection.id, to: subscription) else {
             let text = "at most \(RoomIndex.maxRoomsPerConnection) rooms per connection"
             send(connection, ServerMessage.error(.tooManyRooms, message: text, room: subscription.room.clientName))
             return
         }
         send(connection, ServerMessage.subscribed(room: subscription.room, seq: seq))
+        startCatchUp(connection, request, latest: seq)
     }
 
     /// Fans a committed event out to every connection that should hear it, once each.
@@ -301,7 +309,8 @@ extension Server {
         let recipients = rooms.recipients(of: broadcast.messageType, in: broadcast.frames.map(\.room))
         for (id, room) in recipients {
             guard let connection = connectionsByID[id],
-                let frame = broadcast.frames.first(where: { $0.room == room })?.frame
+                let frame = broadcast.frames.first(where: { $0.room == room })?.frame,
+                !isCoveredByReplay(connection, room: room, seq: broadcast.seq)
             else { continue }
             send(connection, frame)
         }
@@ -354,6 +363,7 @@ extension Server {
         guard lws_write(wsi, frame.payload, frame.count, LWS_WRITE_TEXT) >= 0 else { return -1 }
         counters.messagesOut += 1
         if connection.hasQueuedFrames { lws_callback_on_writable(wsi) }
+        if !connection.replays.isEmpty { resumeWaitingReplays(connection) }
         return 0
     }
 
@@ -412,7 +422,10 @@ extension Server {
                 send(connection, ServerMessage.authExpiring(expiredAt: claims.expiresAt))
             }
         }
-        if tickCount % 240 == 0 { budget.prune(now: now) }
+        if tickCount % 240 == 0 {
+            budget.prune(now: now)
+            scheduleRetention()
+        }
     }
 
     /// Starts a graceful shutdown: refuse new work, close clients with 1001.

@@ -12,10 +12,14 @@ import Foundation
 public final class Server: @unchecked Sendable {
     /// What the server needs from the rest of the process.
     public struct Dependencies: Sendable {
+        /// Where events are stored.
         public var store: any EventStore
+        /// HMAC, base64 and random bytes.
         public var crypto: any CryptoProvider
+        /// The process logger; the server adds request and connection ids.
         public var logger: Logger
 
+        /// Bundles the parts a server is built from.
         public init(store: any EventStore, crypto: any CryptoProvider, logger: Logger) {
             self.store = store
             self.crypto = crypto
@@ -30,6 +34,7 @@ public final class Server: @unchecked Sendable {
     let inbox = LoopInbox()
     let ingest: IngestPipeline
     let storeReads = DispatchQueue(label: "bridge.store-reads")
+    let maintenance = DispatchQueue(label: "bridge.maintenance")
     private let ticker = Ticker()
 
     // Loop-confined state.
@@ -58,6 +63,7 @@ public final class Server: @unchecked Sendable {
     /// The port actually bound, once `run()` has started listening.
     public private(set) var boundPort: Int = 0
 
+    /// Prepares a server; fails, naming the variable, when a webhook secret is unusable.
     public init(config: BridgeConfiguration, dependencies: Dependencies) throws(ConfigurationError) {
         self.config = config
         store = dependencies.store
@@ -136,6 +142,7 @@ public final class Server: @unchecked Sendable {
 
 /// A failure to start serving; `description` is safe to print.
 public struct ServerError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, safe to print.
     public var description: String
 
     init(_ description: String) {

@@ -1,0 +1,23 @@
+// The retention job: deletes events past `EVENT_RETENTION_HOURS` in small batches, off the loop.
+
+import BridgeCore
+
+extension Server {
+    /// Rows deleted per transaction, so the writer is never held for long.
+    static let retentionBatchSize = 500
+
+    /// Queues one retention pass; passes never overlap because the queue is serial.
+    func scheduleRetention() {
+        let store = self.store
+        let logger = self.logger
+        let cutoff = Clock.unixMillis() - Int64(config.eventRetentionHours) * 3_600_000
+        maintenance.async {
+            do {
+                let deleted = try store.deleteEvents(receivedBeforeMillis: cutoff, batchSize: Self.retentionBatchSize)
+                if deleted > 0 { logger.info("retention deleted events", (Logger.Key.count, String(deleted))) }
+            } catch {
+                logger.warning("retention failed", (Logger.Key.error, String(describing: error)))
+            }
+        }
+    }
+}
