@@ -127,6 +127,12 @@ public final class Server: @unchecked Sendable {
         inbox.attach(nil)
         lws_context_destroy(context)
         withExtendedLifetime(vhost) {}
+        // Webhooks still queued were never answered and will be retried by their senders;
+        // the ones answered were committed before their answer was queued.
+        ingest.stop(timeout: 2)
+        storeReads.sync {}
+        maintenance.sync {}
+        store.close()
         logger.info("stopped")
     }
 
