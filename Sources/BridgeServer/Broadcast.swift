@@ -12,7 +12,11 @@ struct Broadcast: Sendable {
     var frames: [(room: Room, frame: SharedFrame)]
 
     /// Encodes `stored` for the org room and its order's room.
-    init(_ stored: StoredEvent) {
+    /// Monotonic seconds of the commit, for the `pushed` stage.
+    var committedAt: Double
+
+    init(_ stored: StoredEvent, receivedAt: Double, committedAt: Double) {
+        self.committedAt = committedAt
         let event = stored.event
         orgID = event.orgID
         seq = stored.seq ?? 0
@@ -20,7 +24,14 @@ struct Broadcast: Sendable {
         let rooms: [Room] = [.org(orgID: event.orgID), .order(orgID: event.orgID, orderID: event.orderID)]
         let key = [messageType, event.orderID, event.itemID ?? ""].joined(separator: "\u{0}")
         frames = rooms.map { room in
-            (room, SharedFrame(payload: ServerMessage.event(stored, room: room), conflationKey: key))
+            (
+                room,
+                SharedFrame(
+                    payload: ServerMessage.event(stored, room: room),
+                    conflationKey: key,
+                    receivedAt: receivedAt
+                )
+            )
         }
     }
 }

@@ -7,6 +7,7 @@ struct HTTPResponse: Sendable {
     var status: Int
     var body: [UInt8]
     var headers: [(String, String)] = []
+    var contentType = "application/json"
     /// Close the connection after answering, because the request body was not read.
     var closeAfter = false
 

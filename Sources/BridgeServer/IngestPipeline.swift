@@ -16,6 +16,7 @@ final class IngestPipeline: @unchecked Sendable {
     private let now: @Sendable () -> Int64
     private let makeEventID: @Sendable () -> String
     private let counters: IngestCounters
+    private let metrics: StageMetrics
 
     // Guarded by `condition`.
     private let condition = NSCondition()
@@ -30,8 +31,10 @@ final class IngestPipeline: @unchecked Sendable {
         logger: Logger,
         now: @escaping @Sendable () -> Int64,
         makeEventID: @escaping @Sendable () -> String,
-        counters: IngestCounters
+        counters: IngestCounters,
+        metrics: StageMetrics
     ) {
+        self.metrics = metrics
         self.counters = counters
         self.store = store
         self.verifiers = verifiers
@@ -93,11 +96,14 @@ final class IngestPipeline: @unchecked Sendable {
 
     private func process(_ batch: [WebhookJob]) {
         var replies: [DeferredReply] = []
-        var accepted: [(job: WebhookJob, event: IncomingEvent)] = []
+        var accepted: [(job: WebhookJob, event: IncomingEvent, verifiedAt: Double)] = []
         let seconds = now() / 1000
         for job in batch {
             switch check(job, nowSeconds: seconds) {
-            case .event(let event): accepted.append((job, event))
+            case .event(let event):
+                let verifiedAt = Clock.monotonic()
+                metrics.observe(.verified, verifiedAt - job.receivedAt)
+                accepted.append((job, event, verifiedAt))
             case .rejected(let response, let code):
                 counters.update { $0.rejected[code, default: 0] += 1 }
                 replies.append(DeferredReply(exchange: job.exchange, response: response))
@@ -107,6 +113,8 @@ final class IngestPipeline: @unchecked Sendable {
         if !accepted.isEmpty {
             do {
                 let outcomes = try store.append(accepted.map(\.event))
+                let committedAt = Clock.monotonic()
+                for entry in accepted { metrics.observe(.committed, committedAt - entry.verifiedAt) }
                 counters.update { totals in
                     for outcome in outcomes {
                         switch outcome {
@@ -120,7 +128,9 @@ final class IngestPipeline: @unchecked Sendable {
                 for (entry, outcome) in zip(accepted, outcomes) {
                     let response = answer(for: outcome, job: entry.job)
                     replies.append(DeferredReply(exchange: entry.job.exchange, response: response))
-                    if case .accepted(let stored) = outcome { broadcasts.append(Broadcast(stored)) }
+                    if case .accepted(let stored) = outcome {
+                        broadcasts.append(Broadcast(stored, receivedAt: entry.job.receivedAt, committedAt: committedAt))
+                    }
                 }
             } catch {
                 logger.warning(

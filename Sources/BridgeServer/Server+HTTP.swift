@@ -17,26 +17,36 @@ extension Server {
         )
         exchanges[wsi.key] = exchange
         let method = request.method
-        if draining {
-            return respond(exchange, .unavailable("the server is shutting down"), closeBody: method == "POST")
-        }
         if path.hasPrefix("/webhooks/") {
+            if draining {
+                // The sender retries elsewhere or later; nothing of this request was stored.
+                return respond(exchange, .unavailable("the server is shutting down"), closeBody: method == "POST")
+            }
             return webhookRequest(exchange, request: request, method: method)
         }
         guard method == "GET" || method == "HEAD" else {
-            if path == "/api/health" || path == "/api/stats" || path == "/ws" {
+            if path.hasPrefix("/api/health") || path == "/api/stats" || path == "/metrics" || path == "/ws" {
                 return respond(exchange, .error(405, code: "method_not_allowed", message: "use GET"), closeBody: true)
             }
             return respond(exchange, .error(404, code: "not_found", message: "no such endpoint"), closeBody: true)
         }
         switch path {
-        case "/api/health":
+        case "/api/health/live":
+            return respond(exchange, HTTPResponse(status: 200, body: Array(#"{"status":"ok"}"#.utf8)), closeBody: false)
+        case "/metrics":
+            return respond(exchange, metricsResponse(), closeBody: false)
+        case "/api/health", "/api/health/ready":
+            guard !draining else {
+                return respond(exchange, Self.health(store: nil, draining: true), closeBody: false)
+            }
             exchange.phase = .waiting
             let store = self.store
             let inbox = self.inbox
             let key = exchange.key
+            let draining = self.draining
             storeReads.async {
-                inbox.post(.reply(DeferredReply(exchange: key, response: Self.health(store: store))))
+                let response = Self.health(store: store, draining: draining)
+                inbox.post(.reply(DeferredReply(exchange: key, response: response)))
             }
             return 0
         case "/api/stats":
@@ -147,6 +157,7 @@ extension Server {
                 signature: exchange.signature,
                 body: exchange.body,
                 receivedAtMillis: Clock.unixMillis(),
+                receivedAt: Clock.monotonic(),
                 requestID: exchange.requestID
             )
         )
@@ -215,7 +226,7 @@ extension Server {
                 lws_add_http_common_headers(
                     wsi,
                     UInt32(response.status),
-                    "application/json",
+                    response.contentType,
                     lws_filepos_t(response.body.count),
                     &cursor,
                     end
@@ -239,21 +250,23 @@ extension Server {
             || (normalised.hasPrefix("application/") && normalised.hasSuffix("+json"))
     }
 
-    static func health(store: any EventStore) -> HTTPResponse {
+    /// Readiness: the store answers and the server is not draining; 503 otherwise.
+    static func health(store: (any EventStore)?, draining: Bool) -> HTTPResponse {
         var storeStatus = "ok"
-        var status = 200
+        var status = draining ? 503 : 200
         do {
-            try store.ping()
+            try store?.ping()
         } catch {
             storeStatus = "unavailable"
             status = 503
         }
         let body = JSONText.object { json in
-            json.field("status", status == 200 ? "ok" : "degraded")
+            json.field("status", status == 200 ? "ok" : (draining ? "draining" : "degraded"))
+            json.field("version", Self.version)
             json.key("store")
             json.beginObject()
-            json.field("engine", store.engine)
-            json.field("status", storeStatus)
+            json.field("engine", store?.engine)
+            json.field("status", draining ? "closing" : storeStatus)
             json.endObject()
         }
         return HTTPResponse(status: status, body: body)

@@ -305,6 +305,7 @@ extension Server {
 
     /// Fans a committed event out to every connection that should hear it, once each.
     func deliver(_ broadcast: Broadcast) {
+        defer { stageMetrics.observe(.pushed, Clock.monotonic() - broadcast.committedAt) }
         latestSeqs[broadcast.orgID] = max(latestSeqs[broadcast.orgID] ?? 0, broadcast.seq)
         let recipients = rooms.recipients(of: broadcast.messageType, in: broadcast.frames.map(\.room))
         for (id, room) in recipients {
@@ -362,6 +363,7 @@ extension Server {
         guard let frame = connection.dequeue() else { return 0 }
         guard lws_write(wsi, frame.payload, frame.count, LWS_WRITE_TEXT) >= 0 else { return -1 }
         counters.messagesOut += 1
+        if let receivedAt = frame.receivedAt { stageMetrics.observeEndToEnd(Clock.monotonic() - receivedAt) }
         if connection.hasQueuedFrames { lws_callback_on_writable(wsi) }
         if !connection.replays.isEmpty { resumeWaitingReplays(connection) }
         return 0

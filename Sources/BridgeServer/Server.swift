@@ -54,6 +54,7 @@ public final class Server: @unchecked Sendable {
     var counters = EdgeCounters()
     var tickCount = 0
     let ingestCounters = IngestCounters()
+    let stageMetrics = StageMetrics()
     let startedAt = Clock.monotonic()
     var nextRequestNumber = 0
     var nextConnectionID = 0
@@ -100,7 +101,8 @@ public final class Server: @unchecked Sendable {
             logger: dependencies.logger,
             now: { Clock.unixMillis() },
             makeEventID: { UUIDv4.make(crypto: crypto) },
-            counters: ingestCounters
+            counters: ingestCounters,
+            metrics: stageMetrics
         )
     }
 

@@ -14,11 +14,14 @@ final class SharedFrame: @unchecked Sendable {
     /// Frames with the same key carry successive states of one entity; a slow consumer may
     /// skip to the newest. Nil for frames that must never be dropped.
     let conflationKey: String?
+    /// Monotonic seconds when the webhook behind this frame was received; nil for other messages.
+    let receivedAt: Double?
     private let storage: UnsafeMutableRawPointer
 
-    init(payload: [UInt8], conflationKey: String? = nil) {
+    init(payload: [UInt8], conflationKey: String? = nil, receivedAt: Double? = nil) {
         count = payload.count
         self.conflationKey = conflationKey
+        self.receivedAt = receivedAt
         storage = UnsafeMutableRawPointer.allocate(byteCount: bridge_lws_pre + max(payload.count, 1), alignment: 16)
         payload.withUnsafeBytes { bytes in
             if let base = bytes.baseAddress {

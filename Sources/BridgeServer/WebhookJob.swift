@@ -10,5 +10,7 @@ struct WebhookJob: Sendable {
     var body: [UInt8]
     /// Milliseconds since the Unix epoch, taken when the body was complete.
     var receivedAtMillis: Int64
+    /// Monotonic seconds at the same moment, for stage latencies.
+    var receivedAt: Double
     var requestID: String
 }
