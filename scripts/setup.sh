@@ -16,6 +16,7 @@ readonly PACKAGES=(
     postgresql
     redis-server
     python3
+    prometheus
 )
 readonly SWIFT_HOME_DEFAULT=/opt/swift/usr/bin
 
