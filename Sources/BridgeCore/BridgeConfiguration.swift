@@ -76,6 +76,8 @@ public struct BridgeConfiguration: Sendable {
     public var logFormat: LogFormat?
     /// The WebSocket side.
     public var webSocket = WebSocketConfiguration()
+    /// Proxy addresses whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`, comma list of IPs).
+    public var trustedProxies: Set<String> = []
     /// A bearer token that may read `/api/stats` without an admin JWT (`STATS_TOKEN`, unset).
     public var statsToken: String?
     /// Hours events are kept for resume before the retention job deletes them (`EVENT_RETENTION_HOURS`, 72).
@@ -119,6 +121,7 @@ public struct BridgeConfiguration: Sendable {
             config.logFormat = parsed
         }
         config.webSocket = try webSocket(environment)
+        config.trustedProxies = Set(environment.list("TRUSTED_PROXIES"))
         if let token = environment.string("STATS_TOKEN") {
             guard token.utf8.count >= 16 else {
                 throw ConfigurationError("STATS_TOKEN", "must be at least 16 bytes long")

@@ -8,6 +8,8 @@ struct Broadcast: Sendable {
     var orgID: String
     var seq: Int64
     var messageType: String
+    var eventID: String
+    var sourceID: String
     /// The rooms the event goes to, least specific first, each with its frame.
     var frames: [(room: Room, frame: SharedFrame)]
 
@@ -17,6 +19,8 @@ struct Broadcast: Sendable {
 
     init(_ stored: StoredEvent, receivedAt: Double, committedAt: Double) {
         self.committedAt = committedAt
+        eventID = stored.eventID
+        sourceID = stored.sourceID
         let event = stored.event
         orgID = event.orgID
         seq = stored.seq ?? 0

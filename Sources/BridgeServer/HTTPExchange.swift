@@ -29,6 +29,10 @@ final class HTTPExchange {
     var webhookID: String?
     var timestamp: String?
     var signature: String?
+    var clientIP = ""
+    var userAgent: String?
+    /// Set for `/api/...` requests that go to an `APIHandler` once the body is in.
+    var api: APIRequest?
 
     init(key: ExchangeKey, wsi: OpaquePointer, requestID: String, path: String) {
         self.key = key

@@ -17,6 +17,7 @@ final class IngestPipeline: @unchecked Sendable {
     private let makeEventID: @Sendable () -> String
     private let counters: IngestCounters
     private let metrics: StageMetrics
+    private let auditor: (any SecurityAuditing)?
 
     // Guarded by `condition`.
     private let condition = NSCondition()
@@ -32,8 +33,10 @@ final class IngestPipeline: @unchecked Sendable {
         now: @escaping @Sendable () -> Int64,
         makeEventID: @escaping @Sendable () -> String,
         counters: IngestCounters,
-        metrics: StageMetrics
+        metrics: StageMetrics,
+        auditor: (any SecurityAuditing)?
     ) {
+        self.auditor = auditor
         self.metrics = metrics
         self.counters = counters
         self.store = store
@@ -173,6 +176,17 @@ final class IngestPipeline: @unchecked Sendable {
                 (Logger.Key.webhookSource, job.sourceID),
                 (Logger.Key.reason, error.code.rawValue),
                 (Logger.Key.requestID, job.requestID)
+            )
+            auditor?.record(
+                SecurityEvent(
+                    name: "WEBHOOK_SIGNATURE_FAILED",
+                    outcome: "denied",
+                    metadata: ["source": job.sourceID, "reason": error.code.rawValue],
+                    clientIP: job.clientIP,
+                    userAgent: job.userAgent,
+                    requestID: job.requestID,
+                    aggregationKey: job.clientIP
+                )
             )
             let response = HTTPResponse.error(401, code: error.code.rawValue, message: error.message)
             return .rejected(response, code: error.code.rawValue)

@@ -60,6 +60,23 @@ struct LWSRequest {
         }
     }
 
+    /// Every query argument (lws has already %-decoded them); at most 32, the last value wins.
+    func queryArguments() -> [String: String] {
+        var arguments: [String: String] = [:]
+        var buffer = [CChar](repeating: 0, count: 4096)
+        for index in 0..<32 {
+            let copied = Int(
+                lws_hdr_copy_fragment(wsi, &buffer, Int32(buffer.count), WSI_TOKEN_HTTP_URI_ARGS, Int32(index))
+            )
+            guard copied > 0, copied < buffer.count else { break }
+            let pair = Self.text(buffer[0..<copied])
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = parts.first, !name.isEmpty else { continue }
+            arguments[String(name)] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        return arguments
+    }
+
     /// The peer's IP address as text.
     var peerAddress: String {
         var buffer = [CChar](repeating: 0, count: 64)

@@ -16,6 +16,8 @@ enum LoopCommand: Sendable {
     case replayPage(ReplayPage)
     /// The snapshot of an order for a subscription that asked for one; nil when the store failed.
     case snapshot(connectionID: Int, room: Room, frame: SharedFrame?)
+    /// An API handler's answer and the room messages it produced.
+    case apiReply(ExchangeKey, APIResult)
     /// Periodic timer work: auth deadlines and the like.
     case tick
     /// Begin shutting down.

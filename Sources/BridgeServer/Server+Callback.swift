@@ -77,6 +77,8 @@ extension Server {
                 replayPageArrived(page)
             case .snapshot(let connectionID, let room, let frame):
                 snapshotArrived(connectionID: connectionID, room: room, frame: frame)
+            case .apiReply(let key, let result):
+                apiAnswered(key, result)
             case .tick:
                 tick()
             case .shutdown:

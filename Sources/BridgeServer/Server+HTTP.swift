@@ -24,6 +24,9 @@ extension Server {
             }
             return webhookRequest(exchange, request: request, method: method)
         }
+        if path.hasPrefix("/api/"), !Self.builtInPaths.contains(path) {
+            return apiRequest(exchange, request: request, method: method)
+        }
         guard method == "GET" || method == "HEAD" else {
             if path.hasPrefix("/api/health") || path == "/api/stats" || path == "/metrics" || path == "/ws" {
                 return respond(exchange, .error(405, code: "method_not_allowed", message: "use GET"), closeBody: true)
@@ -117,16 +120,103 @@ extension Server {
         exchange.webhookID = request.customHeader("webhook-id")
         exchange.timestamp = request.customHeader("webhook-timestamp")
         exchange.signature = request.customHeader("webhook-signature")
+        exchange.clientIP = clientAddress(request)
+        exchange.userAgent = request.header(WSI_TOKEN_HTTP_USER_AGENT)
         exchange.body.reserveCapacity(exchange.earlyResponse == nil ? length : 0)
         if length == 0 { return httpBodyComplete(exchange.key.connection, exchange) }
         return 0
+    }
+
+    /// Paths the server answers itself; every other `/api/...` path goes to the API handlers.
+    static let builtInPaths: Set<String> = ["/api/health", "/api/health/live", "/api/health/ready", "/api/stats"]
+
+    /// Largest accepted API request body, in bytes.
+    static let maxAPIBodyBytes = 256 * 1024
+
+    private func apiRequest(_ exchange: HTTPExchange, request: LWSRequest, method: String) -> Int32 {
+        exchange.api = APIRequest(
+            method: method,
+            path: exchange.path,
+            query: request.queryArguments(),
+            authorization: request.header(WSI_TOKEN_HTTP_AUTHORIZATION),
+            userAgent: request.header(WSI_TOKEN_HTTP_USER_AGENT),
+            clientIP: clientAddress(request),
+            requestID: exchange.requestID,
+            body: []
+        )
+        guard method == "POST" else {
+            return dispatchAPI(exchange)
+        }
+        if request.hasHeader(WSI_TOKEN_HTTP_TRANSFER_ENCODING) {
+            let response = HTTPResponse.error(411, code: "length_required", message: "send Content-Length")
+            return respond(exchange, response, closeBody: true)
+        }
+        let length = request.header(WSI_TOKEN_HTTP_CONTENT_LENGTH).flatMap { Int($0) } ?? 0
+        guard length >= 0, length <= Self.maxAPIBodyBytes else {
+            let message = "body is larger than \(Self.maxAPIBodyBytes) bytes"
+            return respond(exchange, .error(413, code: "payload_too_large", message: message), closeBody: true)
+        }
+        if length > 0, !Self.isJSON(request.header(WSI_TOKEN_HTTP_CONTENT_TYPE)) {
+            exchange.earlyResponse = .error(
+                415,
+                code: "unsupported_media_type",
+                message: "Content-Type must be application/json"
+            )
+        }
+        guard length > 0 else { return dispatchAPI(exchange) }
+        exchange.body.reserveCapacity(exchange.earlyResponse == nil ? length : 0)
+        return 0
+    }
+
+    private func dispatchAPI(_ exchange: HTTPExchange) -> Int32 {
+        guard var pending = exchange.api else { return 0 }
+        pending.body = exchange.body
+        exchange.body = []
+        let request = pending
+        exchange.phase = .waiting
+        let handlers = apiHandlers
+        let inbox = self.inbox
+        let key = exchange.key
+        apiQueue.async {
+            let result =
+                handlers.lazy.compactMap { $0.handle(request) }.first
+                ?? APIResult.error(404, code: "not_found", message: "no such endpoint")
+            inbox.post(.apiReply(key, result))
+        }
+        return 0
+    }
+
+    /// An API handler finished.
+    func apiAnswered(_ key: ExchangeKey, _ result: APIResult) {
+        for push in result.pushes { deliver(push) }
+        answer(
+            DeferredReply(
+                exchange: key,
+                response: HTTPResponse(status: result.status, body: result.body, headers: result.headers)
+            )
+        )
+    }
+
+    /// The client's address: the socket peer, unless the peer is a trusted proxy, in which case
+    /// the nearest `X-Forwarded-For` hop that is not itself a trusted proxy.
+    func clientAddress(_ request: LWSRequest) -> String {
+        let peer = request.peerAddress
+        guard config.trustedProxies.contains(peer), let forwarded = request.header(WSI_TOKEN_X_FORWARDED_FOR) else {
+            return peer
+        }
+        let hops = forwarded.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        for hop in hops.reversed() where !hop.isEmpty && !config.trustedProxies.contains(hop) {
+            return String(hop.prefix(64))
+        }
+        return peer
     }
 
     /// A chunk of request body.
     func httpBody(_ wsi: OpaquePointer, _ chunk: UnsafeRawBufferPointer) -> Int32 {
         guard let exchange = exchanges[wsi.key], case .receiving = exchange.phase else { return 0 }
         guard exchange.earlyResponse == nil else { return 0 }
-        guard exchange.body.count + chunk.count <= config.webhookMaxBodyBytes else {
+        let limit = exchange.api == nil ? config.webhookMaxBodyBytes : Self.maxAPIBodyBytes
+        guard exchange.body.count + chunk.count <= limit else {
             exchange.earlyResponse = .error(413, code: "payload_too_large", message: "body is too large")
             exchange.body = []
             return 0
@@ -142,10 +232,12 @@ extension Server {
     }
 
     private func httpBodyComplete(_ key: UInt, _ exchange: HTTPExchange) -> Int32 {
-        guard case .receiving = exchange.phase, let sourceID = exchange.sourceID else { return 0 }
+        guard case .receiving = exchange.phase else { return 0 }
         if let early = exchange.earlyResponse {
             return respond(exchange, early, closeBody: false)
         }
+        if exchange.api != nil { return dispatchAPI(exchange) }
+        guard let sourceID = exchange.sourceID else { return 0 }
         exchange.phase = .waiting
         ingestCounters.update { $0.received += 1 }
         ingest.submit(
@@ -158,7 +250,9 @@ extension Server {
                 body: exchange.body,
                 receivedAtMillis: Clock.unixMillis(),
                 receivedAt: Clock.monotonic(),
-                requestID: exchange.requestID
+                requestID: exchange.requestID,
+                clientIP: exchange.clientIP,
+                userAgent: exchange.userAgent
             )
         )
         exchange.body = []
@@ -242,7 +336,7 @@ extension Server {
         }
     }
 
-    private static func isJSON(_ contentType: String?) -> Bool {
+    static func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
         let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map(String.init) ?? ""
         let normalised = mediaType.trimmingCharacters(in: .whitespaces).lowercased()

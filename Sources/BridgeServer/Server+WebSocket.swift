@@ -19,8 +19,10 @@ extension Server {
             counters.connectionCapRejected += 1
             return refuseUpgrade(wsi, .unavailable("too many connections", retryAfter: 5))
         }
-        guard isAllowed(origin: request.header(WSI_TOKEN_ORIGIN), present: request.hasHeader(WSI_TOKEN_ORIGIN)) else {
+        let origin = request.header(WSI_TOKEN_ORIGIN)
+        guard isAllowed(origin: origin, present: request.hasHeader(WSI_TOKEN_ORIGIN)) else {
             counters.originRejected += 1
+            audit(request, "WS_ORIGIN_REJECTED", metadata: ["origin": String((origin ?? "(missing)").prefix(200))])
             return refuseUpgrade(wsi, .error(403, code: "origin_not_allowed", message: "origin not allowed"))
         }
         let address = request.peerAddress
@@ -34,6 +36,7 @@ extension Server {
                 claims = try jwt.verify(token, now: Clock.unixSeconds())
             } catch {
                 counters.handshakeAuthRejected += 1
+                audit(request, "WS_AUTH_FAILED", metadata: ["reason": error.code.rawValue, "stage": "handshake"])
                 logger.debug("websocket token rejected", (Logger.Key.reason, error.code.rawValue))
                 return refuseUpgrade(wsi, .error(401, code: "unauthorized", message: error.message))
             }
@@ -47,6 +50,21 @@ extension Server {
         handshakes[wsi.key] = upgrade
         takeCapPlaces(CapKeys(address: address, user: claims.map(CapKeys.userKey)))
         return 0
+    }
+
+    private func audit(_ request: LWSRequest, _ name: String, metadata: [String: String]) {
+        guard let auditor else { return }
+        let address = clientAddress(request)
+        auditor.record(
+            SecurityEvent(
+                name: name,
+                outcome: "denied",
+                metadata: metadata,
+                clientIP: address,
+                userAgent: request.header(WSI_TOKEN_HTTP_USER_AGENT),
+                aggregationKey: address
+            )
+        )
     }
 
     private func tooManyConnections(_ message: String) -> HTTPResponse {
@@ -153,6 +171,17 @@ extension Server {
             return 0
         case .close:
             counters.rateLimitCloses += 1
+            auditor?.record(
+                SecurityEvent(
+                    name: "WS_RATE_LIMIT_CLOSED",
+                    outcome: "denied",
+                    actor: connection.claims.map {
+                        SecurityActor(userID: $0.subject, orgID: $0.orgID, role: $0.role.rawValue)
+                    },
+                    clientIP: connection.peerAddress,
+                    aggregationKey: connection.peerAddress
+                )
+            )
             close(connection, .policyViolation, "rate limit exceeded")
             return 0
         }
@@ -222,6 +251,15 @@ extension Server {
                 (Logger.Key.reason, error.code.rawValue)
             )
             counters.authFailed += 1
+            auditor?.record(
+                SecurityEvent(
+                    name: "WS_AUTH_FAILED",
+                    outcome: "denied",
+                    metadata: ["reason": error.code.rawValue, "stage": "message"],
+                    clientIP: connection.peerAddress,
+                    aggregationKey: connection.peerAddress
+                )
+            )
             close(connection, .authenticationFailed, "authentication failed")
             return
         }
@@ -308,11 +346,25 @@ extension Server {
         defer { stageMetrics.observe(.pushed, Clock.monotonic() - broadcast.committedAt) }
         latestSeqs[broadcast.orgID] = max(latestSeqs[broadcast.orgID] ?? 0, broadcast.seq)
         let recipients = rooms.recipients(of: broadcast.messageType, in: broadcast.frames.map(\.room))
+        var reached = 0
+        defer {
+            deliveryObserver?.pushed(eventID: broadcast.eventID, sourceID: broadcast.sourceID, recipients: reached)
+        }
         for (id, room) in recipients {
             guard let connection = connectionsByID[id],
                 let frame = broadcast.frames.first(where: { $0.room == room })?.frame,
                 !isCoveredByReplay(connection, room: room, seq: broadcast.seq)
             else { continue }
+            reached += 1
+            send(connection, frame)
+        }
+    }
+
+    /// Delivers an API-produced message to its rooms, once per connection.
+    func deliver(_ push: RoomPush) {
+        let frame = SharedFrame(payload: push.payload)
+        for (id, _) in rooms.recipients(of: push.messageType, in: push.rooms) {
+            guard let connection = connectionsByID[id] else { continue }
             send(connection, frame)
         }
     }

@@ -18,12 +18,28 @@ public final class Server: @unchecked Sendable {
         public var crypto: any CryptoProvider
         /// The process logger; the server adds request and connection ids.
         public var logger: Logger
+        /// The `/api/...` route groups beyond health, stats and metrics.
+        public var apiHandlers: [any APIHandler]
+        /// Where security events go (the audit trail), if anywhere.
+        public var auditor: (any SecurityAuditing)?
+        /// Told how many connections each accepted event reached (delivery acknowledgements).
+        public var deliveryObserver: (any DeliveryObserver)?
 
         /// Bundles the parts a server is built from.
-        public init(store: any EventStore, crypto: any CryptoProvider, logger: Logger) {
+        public init(
+            store: any EventStore,
+            crypto: any CryptoProvider,
+            logger: Logger,
+            apiHandlers: [any APIHandler] = [],
+            auditor: (any SecurityAuditing)? = nil,
+            deliveryObserver: (any DeliveryObserver)? = nil
+        ) {
+            self.auditor = auditor
+            self.deliveryObserver = deliveryObserver
             self.store = store
             self.crypto = crypto
             self.logger = logger
+            self.apiHandlers = apiHandlers
         }
     }
 
@@ -35,6 +51,10 @@ public final class Server: @unchecked Sendable {
     let ingest: IngestPipeline
     let storeReads = DispatchQueue(label: "bridge.store-reads")
     let maintenance = DispatchQueue(label: "bridge.maintenance")
+    let apiQueue = DispatchQueue(label: "bridge.api", attributes: .concurrent)
+    let apiHandlers: [any APIHandler]
+    let auditor: (any SecurityAuditing)?
+    let deliveryObserver: (any DeliveryObserver)?
     private let ticker = Ticker()
 
     // Loop-confined state.
@@ -69,6 +89,9 @@ public final class Server: @unchecked Sendable {
         self.config = config
         store = dependencies.store
         logger = dependencies.logger
+        apiHandlers = dependencies.apiHandlers
+        auditor = dependencies.auditor
+        deliveryObserver = dependencies.deliveryObserver
         jwt = JWTCodec(secret: config.jwtSecret, crypto: dependencies.crypto)
         var verifiers: [String: StandardWebhookVerifier] = [:]
         for (id, source) in config.sources {
@@ -102,7 +125,8 @@ public final class Server: @unchecked Sendable {
             now: { Clock.unixMillis() },
             makeEventID: { UUIDv4.make(crypto: crypto) },
             counters: ingestCounters,
-            metrics: stageMetrics
+            metrics: stageMetrics,
+            auditor: dependencies.auditor
         )
     }
 

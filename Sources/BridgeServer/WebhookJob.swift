@@ -13,4 +13,8 @@ struct WebhookJob: Sendable {
     /// Monotonic seconds at the same moment, for stage latencies.
     var receivedAt: Double
     var requestID: String
+    /// The sender's address, for the security audit.
+    var clientIP: String
+    /// The sender's User-Agent, untrusted.
+    var userAgent: String?
 }
