@@ -69,9 +69,11 @@ public struct RoomPush: Sendable {
 
 /// What a handler answers: the HTTP response and any messages to push.
 public struct APIResult: Sendable {
-    /// The status, JSON body and extra headers.
+    /// The HTTP status.
     public var status: Int
+    /// The JSON body.
     public var body: [UInt8]
+    /// Extra response headers.
     public var headers: [(String, String)]
     /// Messages for WebSocket rooms, pushed after the answer is queued.
     public var pushes: [RoomPush]

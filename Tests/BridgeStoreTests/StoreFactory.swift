@@ -12,7 +12,7 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 
     /// Every engine the shared suite runs against.
-    static let all: [StoreFactory] = [.sqlite]
+    static let all: [StoreFactory] = [.sqlite] + postgresWhenEnabled
 
     /// SQLite in a fresh temporary directory.
     static let sqlite = StoreFactory(name: "sqlite") { try SQLiteTestDatabase() }

@@ -16,3 +16,4 @@ protocol StoreUnderTest: EventStore {
 }
 
 extension SQLiteStore: StoreUnderTest {}
+extension PostgresStore: StoreUnderTest {}
