@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# Runs every benchmark scenario of issue 8 against the bridge (release build), the Express + ws
+# reference peer and the C machine-limit server, back to back in one run, and writes the
+# results table. The load generator and the peers live in ../shared/bench (read-only).
+#
+#   bench/run.sh                 # every scenario at full size (about 15 minutes)
+#   bench/run.sh --quick         # tiny sizes: a smoke run that checks the plumbing
+#   SCENARIOS="fanout1000 ingest_sqlite" bench/run.sh
+#
+# Output: bench/results/<UTC time>.jsonl (one RESULT per server and scenario) and a markdown
+# table on stdout (also bench/results/<UTC time>.md).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+SHARED="${SHARED_BENCH:-$ROOT/../shared/bench}"
+[[ -d "$SHARED" ]] || { echo "bench: $SHARED not found (../shared beside the project)" >&2; exit 2; }
+
+QUICK=0
+[[ "${1:-}" == "--quick" ]] && QUICK=1
+SCENARIOS="${SCENARIOS:-fanout1000 fanout100 idle10000 ingest_sqlite ingest_postgres}"
+# The same secrets for every server; the JWT secret is long enough for the bridge's minimum.
+JWT="bench-jwt-secret-for-all-three-servers-0123456789"
+SECRET="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+ORIGIN="http://localhost:3000"
+STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+OUT="$HERE/results"
+mkdir -p "$OUT"
+RESULTS="$OUT/$STAMP.jsonl"
+: >"$RESULTS"
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+
+ulimit -n 200000 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+sysctl -qw net.ipv4.ip_local_port_range="1024 65535" 2>/dev/null || true
+
+"$ROOT/scripts/setup.sh" >/dev/null
+for package in node-ws node-express; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+        || DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$package" >/dev/null
+done
+
+log "building the bridge (release)"
+(cd "$ROOT" && swift build -c release --product bridge >/dev/null)
+BRIDGE="$ROOT/.build/release/bridge"
+WSLOAD="$("$SHARED/build.sh")"
+LIMIT="$("$SHARED/peers/c-limit/build.sh")"
+
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/bridge-bench.XXXXXX")"
+SERVER_PID=""
+PG_DIR=""
+cleanup() {
+    stop_server
+    if [[ -n "$PG_DIR" ]]; then
+        runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$PG_DIR/data" -m fast stop >/dev/null 2>&1 || true
+        rm -rf "$PG_DIR"
+    fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+wait_port() {
+    local i
+    for ((i = 0; i < 100; i++)); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "bench: nothing listens on $1" >&2
+    return 1
+}
+
+stop_server() {
+    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    SERVER_PID=""
+}
+
+start_postgres() {
+    [[ -n "$PG_DIR" ]] && return
+    PG_DIR="$(mktemp -d /tmp/bridge-bench-pg.XXXXXX)"
+    chown postgres "$PG_DIR"
+    PG_PORT="$(free_port)"
+    runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D "$PG_DIR/data" -A trust -U postgres >/dev/null
+    runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
+        -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+}
+
+# start_server KIND STORE CLIENTS: starts one server on a free port; sets PORT and SERVER_PID.
+start_server() {
+    local kind="$1" store="$2" clients="$3"
+    PORT="$(free_port)"
+    case "$kind" in
+    ours)
+        local url="sqlite:$TMP/ours-$RANDOM/bridge.sqlite3"
+        if [[ "$store" == postgres ]]; then
+            start_postgres
+            local db="bench_$RANDOM$RANDOM"
+            runuser -u postgres -- psql -q -h 127.0.0.1 -p "$PG_PORT" -c "CREATE DATABASE $db" >/dev/null
+            url="postgres://postgres@127.0.0.1:$PG_PORT/$db"
+        fi
+        HOST=127.0.0.1 PORT="$PORT" JWT_SECRET="$JWT" WEBHOOK_SOURCES=shop WEBHOOK_SECRET_SHOP="$SECRET" \
+            ALLOWED_ORIGINS="$ORIGIN" DATABASE_URL="$url" LOG_LEVEL=warning \
+            WS_MAX_CONNECTIONS=$((clients + 1000)) WS_MAX_CONNECTIONS_PER_IP=$((clients + 1000)) \
+            WS_MAX_CONNECTIONS_PER_USER=$((clients + 1000)) \
+            "$BRIDGE" serve >"$TMP/ours.log" 2>&1 &
+        ;;
+    peer)
+        (cd "$SHARED/peers/node-ws-bridge" && NODE_PATH="/usr/share/nodejs" HOST=127.0.0.1 PORT="$PORT" \
+            JWT_SECRET="$JWT" WEBHOOK_SECRET="$SECRET" ALLOWED_ORIGINS="$ORIGIN" \
+            WS_MAX_CONNECTIONS=$((clients + 1000)) exec node server.js) >"$TMP/peer.log" 2>&1 &
+        ;;
+    limit)
+        JWT_SECRET="$JWT" WEBHOOK_SECRET="$SECRET" ALLOWED_ORIGINS="$ORIGIN" \
+            "$LIMIT" --host 127.0.0.1 --port "$PORT" >"$TMP/limit.log" 2>&1 &
+        ;;
+    esac
+    SERVER_PID=$!
+    wait_port "$PORT"
+}
+
+# measure SCENARIO KIND STORE WSLOAD-ARGS...: one server, one run, the RESULT line appended.
+measure() {
+    local scenario="$1" kind="$2" store="$3"
+    shift 3
+    local clients=0 arg
+    local -a args=("$@")
+    for ((arg = 0; arg < ${#args[@]}; arg++)); do
+        [[ "${args[$arg]}" == --clients ]] && clients="${args[$((arg + 1))]}"
+    done
+    start_server "$kind" "$store" "$clients"
+    local -a common=(--host 127.0.0.1 --port "$PORT" --pid "$SERVER_PID" --secret "$SECRET"
+        --jwt-secret "$JWT" --origin "$ORIGIN")
+    if [[ "${args[0]}" != connections ]]; then
+        "$WSLOAD" fanout "${common[@]}" --clients 50 --webhooks 300 --drain-ms 500 >/dev/null 2>&1 || true
+    fi
+    local perf_out="$TMP/perf-$kind.txt" perf_pid=""
+    if [[ "${PERF:-1}" == 1 ]] && command -v perf >/dev/null; then
+        perf stat -e raw_syscalls:sys_enter -p "$SERVER_PID" -o "$perf_out" 2>/dev/null &
+        perf_pid=$!
+        sleep 0.3
+    fi
+    log "$scenario: $kind${store:+ ($store)}: wsload ${args[*]}"
+    local line
+    line="$("$WSLOAD" "${args[@]}" "${common[@]}" 2>&1 | tee "$TMP/wsload-$kind.txt" | grep '^RESULT ' | tail -n 1 | sed 's/^RESULT //')" || true
+    local syscalls=""
+    if [[ -n "$perf_pid" ]]; then
+        kill -INT "$perf_pid" 2>/dev/null || true
+        wait "$perf_pid" 2>/dev/null || true
+        syscalls="$(awk '/raw_syscalls:sys_enter/ { gsub(",", "", $1); print $1 }' "$perf_out" 2>/dev/null || true)"
+    fi
+    stop_server
+    [[ -n "$line" ]] || { log "$scenario: $kind produced no RESULT"; tail -5 "$TMP/wsload-$kind.txt" >&2; return; }
+    python3 - "$scenario" "$kind" "$store" "${syscalls:-}" "$line" >>"$RESULTS" <<'PY'
+import json, sys
+scenario, kind, store, syscalls, line = sys.argv[1:6]
+record = json.loads(line)
+record.update(scenario=scenario, server=kind, store=store or None)
+record["syscalls"] = int(syscalls) if syscalls.isdigit() else None
+print(json.dumps(record))
+PY
+}
+
+size() { [[ "$QUICK" == 1 ]] && echo "$2" || echo "$1"; }
+
+for scenario in $SCENARIOS; do
+    case "$scenario" in
+    fanout1000)
+        for kind in peer limit ours; do
+            measure "$scenario" "$kind" "$([[ $kind == ours ]] && echo sqlite)" fanout --clients "$(size 1000 50)" \
+                --webhooks "$(size 5000 200)" --rate 0 --http-conns 8 --drain-ms 3000 --poll-us 1000
+        done
+        ;;
+    fanout100)
+        for kind in peer limit ours; do
+            measure "$scenario" "$kind" "$([[ $kind == ours ]] && echo sqlite)" fanout --clients 100 \
+                --webhooks "$(size 4000 200)" --rate 200 --http-conns 8 --drain-ms 3000 --poll-us 0
+        done
+        ;;
+    idle10000)
+        for kind in peer limit ours; do
+            measure "$scenario" "$kind" "$([[ $kind == ours ]] && echo sqlite)" connections \
+                --clients "$(size 10000 200)" --hold-s "$(size 35 2)" --drain-ms 3000
+        done
+        ;;
+    ingest_sqlite)
+        for kind in peer limit ours; do
+            measure "$scenario" "$kind" "$([[ $kind == ours ]] && echo sqlite)" ingest \
+                --webhooks "$(size 20000 500)" --http-conns 8 --poll-us 0
+        done
+        ;;
+    ingest_postgres)
+        measure "$scenario" peer "" ingest --webhooks "$(size 20000 500)" --http-conns 8 --poll-us 0
+        measure "$scenario" ours postgres ingest --webhooks "$(size 20000 500)" --http-conns 8 --poll-us 0
+        ;;
+    scale100k)
+        measure "$scenario" ours sqlite connections --clients "$(size 100000 500)" --hold-s "$(size 60 2)" \
+            --drain-ms 5000 --ramp 5000 --connect-timeout-s 300
+        ;;
+    *) log "unknown scenario $scenario"; exit 2 ;;
+    esac
+done
+
+python3 "$HERE/summarize.py" "$RESULTS" | tee "$OUT/$STAMP.md"
+log "results: $RESULTS"

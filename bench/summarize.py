@@ -1,0 +1,53 @@
+"""Turns the JSON lines bench/run.sh wrote into the markdown table of docs/benchmarks.md."""
+
+import json
+import sys
+from collections import defaultdict
+
+METRICS = {
+    "fanout": [("deliveries_per_s", "deliveries/s", "{:,.0f}"), ("p99_ms", "p99 ms", "{:.1f}")],
+    "connections": [("kib_per_conn", "KiB/conn", "{:.2f}"), ("connect_p99_ms", "connect p99 ms", "{:.1f}")],
+    "ingest": [("accepted_per_s", "accepted/s", "{:,.0f}"), ("p99_ms", "p99 ms", "{:.1f}")],
+}
+
+
+def value(record, key, fmt):
+    number = record.get(key)
+    return "—" if number is None else fmt.format(number)
+
+
+def per_unit(record):
+    syscalls = record.get("syscalls")
+    units = record.get("deliveries") or record.get("accepted") or record.get("clients_ready")
+    if not syscalls or not units:
+        return "—"
+    return "{:.3f}".format(syscalls / units)
+
+
+def main(path):
+    by_scenario = defaultdict(dict)
+    with open(path) as handle:
+        for line in handle:
+            record = json.loads(line)
+            by_scenario[record["scenario"]][record["server"]] = record
+    print("| scenario | metric | ours | Node peer | C limit | ours/peer | ours/limit |")
+    print("|---|---|---|---|---|---|---|")
+    for scenario, servers in by_scenario.items():
+        mode = next(iter(servers.values()))["mode"]
+        ours, peer, limit = servers.get("ours", {}), servers.get("peer", {}), servers.get("limit", {})
+        rows = METRICS.get(mode, []) + [("server_cpu_s", "server CPU s", "{:.2f}")]
+        for key, label, fmt in rows:
+            cells = [value(ours, key, fmt), value(peer, key, fmt), value(limit, key, fmt)]
+            ratios = []
+            for other in (peer, limit):
+                a, b = ours.get(key), other.get(key)
+                ratios.append("{:.2f}×".format(a / b) if a is not None and b else "—")
+            print(f"| {scenario} | {label} | " + " | ".join(cells + ratios) + " |")
+        print(f"| {scenario} | syscalls/unit | {per_unit(ours)} | {per_unit(peer)} | {per_unit(limit)} | | |")
+        lost = [f"{name} {rec.get('lost', 0)}/{rec.get('duplicates', 0)}/{rec.get('errors', 0)}"
+                for name, rec in servers.items()]
+        print(f"| {scenario} | lost/dup/errors | " + "; ".join(lost) + " | | | | |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
