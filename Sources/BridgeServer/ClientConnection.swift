@@ -77,17 +77,24 @@ final class ClientConnection {
         return dropped
     }
 
-    /// Takes the oldest queued frame.
-    func dequeue() -> SharedFrame? {
-        guard queueHead < queue.count else { return nil }
-        let frame = queue[queueHead]
-        queueHead += 1
-        queuedBytes -= frame.count
+    /// Takes the oldest queued frames, at least one when any is queued, then as many more as fit
+    /// within `maxFrames` and `maxBytes`.
+    func dequeue(maxFrames: Int, maxBytes: Int) -> [SharedFrame] {
+        var taken: [SharedFrame] = []
+        var bytes = 0
+        while queueHead < queue.count, taken.count < maxFrames {
+            let next = queue[queueHead]
+            if !taken.isEmpty, bytes + next.count > maxBytes { break }
+            taken.append(next)
+            bytes += next.count
+            queueHead += 1
+        }
+        queuedBytes -= bytes
         if queueHead == queue.count {
             queue.removeAll(keepingCapacity: queue.count <= 64)
             queueHead = 0
         }
-        return frame
+        return taken
     }
 
     /// Drops everything queued, for a connection about to close.

@@ -412,10 +412,18 @@ extension Server {
             }
             return -1
         }
-        guard let frame = connection.dequeue() else { return 0 }
-        guard lws_write(wsi, frame.payload, frame.count, LWS_WRITE_TEXT) >= 0 else { return -1 }
-        counters.messagesOut += 1
-        if let receivedAt = frame.receivedAt { stageMetrics.observeEndToEnd(Clock.monotonic() - receivedAt) }
+        let frames = connection.dequeue(maxFrames: CoalescedWrite.maxFrames, maxBytes: CoalescedWrite.maxBytes)
+        guard let first = frames.first else { return 0 }
+        let written =
+            frames.count == 1
+            ? lws_write(wsi, first.payload, first.count, LWS_WRITE_TEXT)
+            : coalescedWrite.write(frames, to: wsi)
+        guard written >= 0 else { return -1 }
+        counters.messagesOut += frames.count
+        let now = Clock.monotonic()
+        for frame in frames {
+            if let receivedAt = frame.receivedAt { stageMetrics.observeEndToEnd(now - receivedAt) }
+        }
         if connection.hasQueuedFrames { lws_callback_on_writable(wsi) }
         if !connection.replays.isEmpty { resumeWaitingReplays(connection) }
         return 0

@@ -73,6 +73,7 @@ public final class Server: @unchecked Sendable {
     var budget: MessageBudget
     var counters = EdgeCounters()
     var tickCount = 0
+    let coalescedWrite = CoalescedWrite()
     let ingestCounters = IngestCounters()
     let stageMetrics = StageMetrics()
     let startedAt = Clock.monotonic()
