@@ -26,7 +26,11 @@ public enum Origin {
             host = authority[..<colon]
             port = authority[authority.index(after: colon)...]
         }
-        guard !host.isEmpty else { return nil }
+        // A colon may appear in the host only inside an IPv6 literal's brackets.
+        let isBracketed = host.hasPrefix("[") && host.hasSuffix("]")
+        guard !host.isEmpty, isBracketed || !host.contains(":"), isBracketed || !host.contains("[") else {
+            return nil
+        }
         if let port {
             guard let number = Int(port), (1...65535).contains(number) else { return nil }
             let isDefault = (scheme == "http" && number == 80) || (scheme == "https" && number == 443)
