@@ -9,6 +9,8 @@ struct Broadcast: Sendable {
     var seq: Int64
     var messageType: String
     var eventID: String
+    /// The event itself, for the broker.
+    var stored: StoredEvent
     var sourceID: String
     /// The rooms the event goes to, least specific first, each with its frame.
     var frames: [(room: Room, frame: SharedFrame)]
@@ -19,6 +21,7 @@ struct Broadcast: Sendable {
 
     init(_ stored: StoredEvent, receivedAt: Double, committedAt: Double) {
         self.committedAt = committedAt
+        self.stored = stored
         eventID = stored.eventID
         sourceID = stored.sourceID
         let event = stored.event

@@ -18,6 +18,7 @@ final class IngestPipeline: @unchecked Sendable {
     private let counters: IngestCounters
     private let metrics: StageMetrics
     private let auditor: (any SecurityAuditing)?
+    private let broker: (any EventBroker)?
 
     // Guarded by `condition`.
     private let condition = NSCondition()
@@ -34,8 +35,10 @@ final class IngestPipeline: @unchecked Sendable {
         makeEventID: @escaping @Sendable () -> String,
         counters: IngestCounters,
         metrics: StageMetrics,
-        auditor: (any SecurityAuditing)?
+        auditor: (any SecurityAuditing)?,
+        broker: (any EventBroker)?
     ) {
+        self.broker = broker
         self.auditor = auditor
         self.metrics = metrics
         self.counters = counters
@@ -149,6 +152,9 @@ final class IngestPipeline: @unchecked Sendable {
             }
         }
         inbox.post(.ingested(replies: replies, broadcasts: broadcasts))
+        if let broker {
+            for broadcast in broadcasts { broker.publish(broadcast.stored) }
+        }
     }
 
     /// What the checks made of one webhook.

@@ -18,6 +18,13 @@ enum LoopCommand: Sendable {
     case snapshot(connectionID: Int, room: Room, frame: SharedFrame?)
     /// An API handler's answer and the room messages it produced.
     case apiReply(ExchangeKey, APIResult)
+    /// An event another instance (or this one) published through the broker.
+    case remote(Broadcast)
+    /// A page of stored events that fills a gap in an organisation's sequence; nil when the
+    /// store could not be read.
+    case backfill(orgID: String, broadcasts: [Broadcast]?, full: Bool)
+    /// The broker link went up or down.
+    case brokerState(BrokerState)
     /// Periodic timer work: auth deadlines and the like.
     case tick
     /// Begin shutting down.

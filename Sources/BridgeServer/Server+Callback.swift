@@ -67,7 +67,7 @@ extension Server {
         for command in inbox.drain() {
             switch command {
             case .ingested(let replies, let broadcasts):
-                for broadcast in broadcasts { deliver(broadcast) }
+                for broadcast in broadcasts { accept(broadcast) }
                 for reply in replies { answer(reply) }
             case .reply(let reply):
                 answer(reply)
@@ -79,6 +79,12 @@ extension Server {
                 snapshotArrived(connectionID: connectionID, room: room, frame: frame)
             case .apiReply(let key, let result):
                 apiAnswered(key, result)
+            case .remote(let broadcast):
+                accept(broadcast)
+            case .backfill(let orgID, let broadcasts, let full):
+                backfillArrived(orgID: orgID, broadcasts: broadcasts, full: full)
+            case .brokerState(let state):
+                brokerStateChanged(state)
             case .tick:
                 tick()
             case .shutdown:

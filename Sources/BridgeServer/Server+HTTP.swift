@@ -40,15 +40,16 @@ extension Server {
             return respond(exchange, metricsResponse(), closeBody: false)
         case "/api/health", "/api/health/ready":
             guard !draining else {
-                return respond(exchange, Self.health(store: nil, draining: true), closeBody: false)
+                return respond(exchange, Self.health(store: nil, draining: true, broker: brokerState), closeBody: false)
             }
             exchange.phase = .waiting
             let store = self.store
             let inbox = self.inbox
             let key = exchange.key
             let draining = self.draining
+            let broker = brokerState
             storeReads.async {
-                let response = Self.health(store: store, draining: draining)
+                let response = Self.health(store: store, draining: draining, broker: broker)
                 inbox.post(.reply(DeferredReply(exchange: key, response: response)))
             }
             return 0
@@ -344,10 +345,11 @@ extension Server {
             || (normalised.hasPrefix("application/") && normalised.hasSuffix("+json"))
     }
 
-    /// Readiness: the store answers and the server is not draining; 503 otherwise.
-    static func health(store: (any EventStore)?, draining: Bool) -> HTTPResponse {
+    /// Readiness: the store answers, the broker (when configured) is connected and the server is
+    /// not draining; 503 otherwise.
+    static func health(store: (any EventStore)?, draining: Bool, broker: BrokerState) -> HTTPResponse {
         var storeStatus = "ok"
-        var status = draining ? 503 : 200
+        var status = draining || broker == .disconnected ? 503 : 200
         do {
             try store?.ping()
         } catch {
@@ -361,6 +363,10 @@ extension Server {
             json.beginObject()
             json.field("engine", store?.engine)
             json.field("status", draining ? "closing" : storeStatus)
+            json.endObject()
+            json.key("broker")
+            json.beginObject()
+            json.field("status", broker.rawValue)
             json.endObject()
         }
         return HTTPResponse(status: status, body: body)

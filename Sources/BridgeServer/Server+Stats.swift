@@ -78,6 +78,10 @@ extension Server {
             json.beginObject()
             json.field("engine", store.engine)
             json.endObject()
+            json.key("broker")
+            json.beginObject()
+            json.field("status", brokerState.rawValue)
+            json.endObject()
         }
         return HTTPResponse(status: 200, body: body)
     }

@@ -342,9 +342,9 @@ extension Server {
     }
 
     /// Fans a committed event out to every connection that should hear it, once each.
+    /// Call only through `accept`, which keeps each organisation's events in order.
     func deliver(_ broadcast: Broadcast) {
         defer { stageMetrics.observe(.pushed, Clock.monotonic() - broadcast.committedAt) }
-        latestSeqs[broadcast.orgID] = max(latestSeqs[broadcast.orgID] ?? 0, broadcast.seq)
         let recipients = rooms.recipients(of: broadcast.messageType, in: broadcast.frames.map(\.room))
         var reached = 0
         defer {
@@ -484,6 +484,7 @@ extension Server {
                 send(connection, ServerMessage.authExpiring(expiredAt: claims.expiresAt))
             }
         }
+        if broker != nil, tickCount % 20 == 0 { backfillAll() }
         if tickCount % 240 == 0 {
             budget.prune(now: now)
             scheduleRetention()

@@ -24,6 +24,8 @@ public final class Server: @unchecked Sendable {
         public var auditor: (any SecurityAuditing)?
         /// Told how many connections each accepted event reached (delivery acknowledgements).
         public var deliveryObserver: (any DeliveryObserver)?
+        /// Carries events between instances; nil for a single instance.
+        public var broker: (any EventBroker)?
 
         /// Bundles the parts a server is built from.
         public init(
@@ -32,8 +34,10 @@ public final class Server: @unchecked Sendable {
             logger: Logger,
             apiHandlers: [any APIHandler] = [],
             auditor: (any SecurityAuditing)? = nil,
-            deliveryObserver: (any DeliveryObserver)? = nil
+            deliveryObserver: (any DeliveryObserver)? = nil,
+            broker: (any EventBroker)? = nil
         ) {
+            self.broker = broker
             self.auditor = auditor
             self.deliveryObserver = deliveryObserver
             self.store = store
@@ -55,6 +59,10 @@ public final class Server: @unchecked Sendable {
     let apiHandlers: [any APIHandler]
     let auditor: (any SecurityAuditing)?
     let deliveryObserver: (any DeliveryObserver)?
+    let broker: (any EventBroker)?
+    var brokerState = BrokerState.disabled
+    var heldBroadcasts: [String: [Int64: Broadcast]] = [:]
+    var backfills: Set<String> = []
     private let ticker = Ticker()
 
     // Loop-confined state.
@@ -93,6 +101,7 @@ public final class Server: @unchecked Sendable {
         apiHandlers = dependencies.apiHandlers
         auditor = dependencies.auditor
         deliveryObserver = dependencies.deliveryObserver
+        broker = dependencies.broker
         jwt = JWTCodec(secret: config.jwtSecret, crypto: dependencies.crypto)
         var verifiers: [String: StandardWebhookVerifier] = [:]
         for (id, source) in config.sources {
@@ -127,7 +136,8 @@ public final class Server: @unchecked Sendable {
             makeEventID: { UUIDv4.make(crypto: crypto) },
             counters: ingestCounters,
             metrics: stageMetrics,
-            auditor: dependencies.auditor
+            auditor: dependencies.auditor,
+            broker: dependencies.broker
         )
     }
 
@@ -143,6 +153,17 @@ public final class Server: @unchecked Sendable {
         boundPort = vhost.listeningPort(context) ?? config.port
         inbox.attach(context)
         ingest.start()
+        if let broker {
+            let inbox = self.inbox
+            brokerState = .disconnected
+            broker.start(
+                onEvent: { stored in
+                    let now = Clock.monotonic()
+                    inbox.post(.remote(Broadcast(stored, receivedAt: now, committedAt: now)))
+                },
+                onState: { state in inbox.post(.brokerState(state)) }
+            )
+        }
         ticker.start(every: 0.25) { [inbox] in inbox.post(.tick) }
         logger.info(
             "listening",
@@ -157,6 +178,7 @@ public final class Server: @unchecked Sendable {
         // Webhooks still queued were never answered and will be retried by their senders;
         // the ones answered were committed before their answer was queued.
         ingest.stop(timeout: 2)
+        broker?.stop()
         storeReads.sync {}
         maintenance.sync {}
         store.close()
