@@ -310,7 +310,9 @@ extension Server {
     /// An organisation's latest `seq` arrived from the store.
     func seqLoaded(orgID: String, seq: Int64?) {
         seqRequests.remove(orgID)
-        if let seq { latestSeqs[orgID] = max(latestSeqs[orgID] ?? 0, seq) }
+        // The loop's own position wins once it has one: the store may already hold events whose
+        // broadcasts are still on their way here, and raising the position past them would drop them.
+        if let seq, latestSeqs[orgID] == nil { latestSeqs[orgID] = seq }
         for id in waitingForSeq.removeValue(forKey: orgID) ?? [] {
             guard let connection = connectionsByID[id] else { continue }
             let pending = connection.pendingSubscriptions.filter { $0.subscription.room.orgID == orgID }
