@@ -76,6 +76,11 @@ public struct BridgeConfiguration: Sendable {
     public var logFormat: LogFormat?
     /// The WebSocket side.
     public var webSocket = WebSocketConfiguration()
+    /// PEM certificate chain for TLS termination (`TLS_CERT_FILE`); with `tlsKeyFile`, serves
+    /// `https://` and `wss://` only.
+    public var tlsCertFile: String?
+    /// PEM private key for TLS termination (`TLS_KEY_FILE`).
+    public var tlsKeyFile: String?
     /// Proxy addresses whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`, comma list of IPs).
     public var trustedProxies: Set<String> = []
     /// A bearer token that may read `/api/stats` without an admin JWT (`STATS_TOKEN`, unset).
@@ -122,6 +127,13 @@ public struct BridgeConfiguration: Sendable {
         }
         config.webSocket = try webSocket(environment)
         config.trustedProxies = Set(environment.list("TRUSTED_PROXIES"))
+        config.tlsCertFile = environment.string("TLS_CERT_FILE")
+        config.tlsKeyFile = environment.string("TLS_KEY_FILE")
+        switch (config.tlsCertFile, config.tlsKeyFile) {
+        case (nil, nil), (.some, .some): break
+        case (nil, .some): throw ConfigurationError("TLS_CERT_FILE", "is required when TLS_KEY_FILE is set")
+        case (.some, nil): throw ConfigurationError("TLS_KEY_FILE", "is required when TLS_CERT_FILE is set")
+        }
         if let token = environment.string("STATS_TOKEN") {
             guard token.utf8.count >= 16 else {
                 throw ConfigurationError("STATS_TOKEN", "must be at least 16 bytes long")

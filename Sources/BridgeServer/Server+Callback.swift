@@ -25,7 +25,7 @@ extension Server {
     {
         switch reason {
         case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-            drainInbox()
+            drainInbox(wsi)
             return 0
         case LWS_CALLBACK_HTTP:
             return httpRequest(wsi, path: input.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? "/")
@@ -63,7 +63,7 @@ extension Server {
         }
     }
 
-    private func drainInbox() {
+    private func drainInbox(_ wsi: OpaquePointer) {
         for command in inbox.drain() {
             switch command {
             case .ingested(let replies, let broadcasts):
@@ -85,6 +85,8 @@ extension Server {
                 backfillArrived(orgID: orgID, broadcasts: broadcasts, full: full)
             case .brokerState(let state):
                 brokerStateChanged(state)
+            case .reloadCertificates:
+                reloadCertificatesOnLoop(lws_get_context(wsi))
             case .tick:
                 tick()
             case .shutdown:

@@ -146,6 +146,7 @@ public final class Server: @unchecked Sendable {
         LWSLog.install(logger)
         let unmanaged = Unmanaged.passRetained(self)
         defer { unmanaged.release() }
+        try Self.checkTLSFiles(config)
         let vhost = try VhostSettings(config: config)
         guard let context = vhost.createContext(user: unmanaged.toOpaque()) else {
             throw ServerError("cannot listen on \(config.host):\(config.port) (address in use or not available)")
@@ -167,7 +168,7 @@ public final class Server: @unchecked Sendable {
         ticker.start(every: 0.25) { [inbox] in inbox.post(.tick) }
         logger.info(
             "listening",
-            (Logger.Key.address, "http://\(config.host):\(boundPort)"),
+            (Logger.Key.address, "\(usesTLS ? "https" : "http")://\(config.host):\(boundPort)"),
             ("store.engine", store.engine)
         )
         while lws_service(context, 0) >= 0, !finishedDraining {}

@@ -10,6 +10,8 @@ final class VhostSettings {
     private let retryPolicy: UnsafeMutablePointer<lws_retry_bo_t>
     private let protocolName: UnsafeMutablePointer<CChar>
     private let interface: UnsafeMutablePointer<CChar>
+    private let certificate: UnsafeMutablePointer<CChar>?
+    private let privateKey: UnsafeMutablePointer<CChar>?
     private let port: Int
 
     init(config: BridgeConfiguration) throws(ServerError) {
@@ -19,6 +21,8 @@ final class VhostSettings {
         protocolName = name
         self.interface = interface
         port = config.port
+        certificate = config.tlsCertFile.flatMap { strdup($0) }
+        privateKey = config.tlsKeyFile.flatMap { strdup($0) }
         protocols = .allocate(capacity: 2)
         protocols.initialize(repeating: lws_protocols(), count: 2)
         protocols[0].name = UnsafePointer(name)
@@ -38,6 +42,8 @@ final class VhostSettings {
         retryPolicy.deallocate()
         free(protocolName)
         free(interface)
+        free(certificate)
+        free(privateKey)
     }
 
     /// Creates the context and its listening vhost; nil when lws cannot bind.
@@ -53,6 +59,11 @@ final class VhostSettings {
         info.options =
             UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)
             | UInt64(LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE)
+        if let certificate, let privateKey {
+            info.ssl_cert_filepath = UnsafePointer(certificate)
+            info.ssl_private_key_filepath = UnsafePointer(privateKey)
+            info.options |= UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT)
+        }
         if interface.pointee == 0 || String(cString: interface).contains(":") {
             info.options &= ~UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)
         }
