@@ -42,7 +42,7 @@ enum ServeCommand {
             printError("configuration: \(error)")
             return 78
         }
-        let signals = SignalHandlers { server.stop() }
+        let signals = SignalHandlers(stop: { server.stop() }, reload: { server.reloadCertificates() })
         defer { withExtendedLifetime(signals) {} }
         do {
             try server.run()
@@ -54,15 +54,15 @@ enum ServeCommand {
     }
 }
 
-/// Turns SIGTERM and SIGINT into one call of `onSignal`.
+/// Turns SIGTERM and SIGINT into `stop`, and SIGHUP into `reload`.
 final class SignalHandlers {
     private var sources: [DispatchSourceSignal] = []
 
-    init(_ onSignal: @escaping @Sendable () -> Void) {
-        for number in [SIGTERM, SIGINT] {
+    init(stop: @escaping @Sendable () -> Void, reload: @escaping @Sendable () -> Void) {
+        for number in [SIGTERM, SIGINT, SIGHUP] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler(handler: onSignal)
+            source.setEventHandler(handler: number == SIGHUP ? reload : stop)
             source.resume()
             sources.append(source)
         }
