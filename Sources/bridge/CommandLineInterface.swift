@@ -12,6 +12,8 @@ enum CommandLineInterface {
           bridge send --source S --file F [--url URL] [--id WEBHOOK_ID]
                                                sign payload F with source S's secret and POST it
           bridge migrate                       apply database migrations and exit
+          bridge config check                  validate the environment and print the effective
+                                               configuration, secrets masked
           bridge --help                        show this text
 
         Configuration is read from the environment; see README.md for every variable.
@@ -25,6 +27,7 @@ enum CommandLineInterface {
         case "token": return TokenCommand.run(rest, environment: environment)
         case "send": return SendCommand.run(rest, environment: environment)
         case "migrate": return MigrateCommand.run(rest, environment: environment)
+        case "config": return ConfigCommand.run(rest, environment: environment)
         case "--help", "-h", "help":
             print(usage)
             return 0
