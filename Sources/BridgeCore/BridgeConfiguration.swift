@@ -178,6 +178,10 @@ public struct BridgeConfiguration: Sendable {
                 throw ConfigurationError("WEBHOOK_SOURCES", "source ids must be 1–128 characters of [A-Za-z0-9_.:-]")
             }
             let variable = SourceConfiguration.secretVariable(for: id)
+            // Two ids reading one secret variable would accept each other's deliveries.
+            if let other = sources.values.first(where: { SourceConfiguration.secretVariable(for: $0.id) == variable }) {
+                throw ConfigurationError("WEBHOOK_SOURCES", "sources \(other.id) and \(id) would share \(variable)")
+            }
             let secrets = environment.list(variable)
             guard !secrets.isEmpty else {
                 throw ConfigurationError(variable, "is required for source \(id): one or more whsec_ secrets")
@@ -244,6 +248,9 @@ public struct BridgeConfiguration: Sendable {
             default: ws.pongTimeoutSeconds,
             range: 2...7200
         )
+        guard ws.pongTimeoutSeconds > ws.pingIntervalSeconds else {
+            throw ConfigurationError("WS_PONG_TIMEOUT_S", "must be greater than WS_PING_INTERVAL_S")
+        }
         ws.allowMissingOrigin = try environment.flag("WS_ALLOW_MISSING_ORIGIN", default: false)
         ws.allowedOrigins = try origins(environment)
         return ws

@@ -28,7 +28,7 @@ public enum JSONNesting {
                 depth += 1
                 if depth > limit { return false }
             case UInt8(ascii: "]"), UInt8(ascii: "}"):
-                depth -= 1
+                depth = max(depth - 1, 0)
             default:
                 break
             }

@@ -114,6 +114,10 @@ public struct JSONText: Sendable {
             case UInt8(ascii: "\t"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
             case 0..<0x20, 0x7F:
                 appendUnicodeEscape(UInt16(byte))
+            case 0xEF where index + 1 < utf8.count && utf8[index] == 0xBB && utf8[index + 1] == 0xBF:
+                // U+FEFF: some parsers drop it as a byte-order mark.
+                appendUnicodeEscape(0xFEFF)
+                index += 2
             case 0xE2 where index + 1 < utf8.count && utf8[index] == 0x80 && (utf8[index + 1] & 0xFE) == 0xA8:
                 // U+2028 and U+2029 end a line in JavaScript and in many log viewers.
                 appendUnicodeEscape(utf8[index + 1] == 0xA8 ? 0x2028 : 0x2029)

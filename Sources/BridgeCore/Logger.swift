@@ -124,7 +124,8 @@ public struct Logger: Sendable {
             for (key, value) in all {
                 var quoted = JSONText()
                 quoted.string(value)
-                line += " \(key)=\(quoted.text)"
+                let safeKey = String(key.unicodeScalars.filter { $0.value > 0x20 && $0.value != 0x7F && $0 != "=" })
+                line += " \(safeKey)=\(quoted.text)"
             }
             sink(line)
         }

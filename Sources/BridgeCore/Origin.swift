@@ -5,6 +5,8 @@ public enum Origin {
     /// Lower-cases scheme and host, drops a default port and a trailing slash; nil for anything
     /// that is not an http(s) origin (paths, queries, credentials, `null`).
     public static func normalise(_ text: String) -> String? {
+        // ASCII first: lower-casing maps look-alikes (the Kelvin sign) onto ASCII letters.
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
         var value = text.lowercased()
         if value.hasSuffix("/") { value.removeLast() }
         let scheme: String
@@ -27,10 +29,11 @@ public enum Origin {
             port = authority[authority.index(after: colon)...]
         }
         // A colon may appear in the host only inside an IPv6 literal's brackets.
-        let isBracketed = host.hasPrefix("[") && host.hasSuffix("]")
-        guard !host.isEmpty, isBracketed || !host.contains(":"), isBracketed || !host.contains("[") else {
-            return nil
-        }
+        let isBracketed = host.hasPrefix("[") && host.hasSuffix("]") && host.count > 2
+        let inner = isBracketed ? host.dropFirst().dropLast() : host
+        guard !inner.isEmpty, !inner.contains("["), !inner.contains("]"),
+            isBracketed ? inner.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) : !inner.contains(":")
+        else { return nil }
         if let port {
             guard let number = Int(port), (1...65535).contains(number) else { return nil }
             let isDefault = (scheme == "http" && number == 80) || (scheme == "https" && number == 443)

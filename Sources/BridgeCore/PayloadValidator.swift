@@ -26,6 +26,7 @@ public enum PayloadValidator {
 
     /// Parses `body` as a native order event.
     public static func validate(_ body: [UInt8]) throws(PayloadError) -> OrderEvent {
+        let layout = try scan(body)
         let members = try decodeObject(body)
         let entityType = try entity(members["entityType"])
         let action = try orderAction(members["action"])
@@ -49,7 +50,7 @@ public enum PayloadValidator {
             itemID: itemID,
             version: try version(members["version"]),
             occurredAt: try timestamp(members["occurredAt"]),
-            dataJSON: try dataObject(members["data"])
+            dataJSON: try dataObject(members["data"], raw: layout["data"].map { body[$0] })
         )
     }
 
@@ -68,6 +69,25 @@ public enum PayloadValidator {
             true
         default:
             false
+        }
+    }
+
+    /// Where each top-level member's value sits in the body; refuses duplicate keys (two
+    /// readers could disagree on which one counts) and trailing commas.
+    private static func scan(_ body: [UInt8]) throws(PayloadError) -> [String: Range<Int>] {
+        guard String(validating: body, as: UTF8.self) != nil else {
+            throw PayloadError(field: nil, "body is not valid UTF-8")
+        }
+        do {
+            let members = try JSONObjectScanner.members(body)
+            return Dictionary(members.map { ($0.rawKey, $0.valueRange) }, uniquingKeysWith: { first, _ in first })
+        } catch .duplicateKey(let key) {
+            let field = isValidIdentifier(key) ? key : nil
+            throw PayloadError(field: field, "the key `\(field ?? "?")` appears more than once")
+        } catch .trailingComma {
+            throw PayloadError(field: nil, "body is not valid JSON (trailing comma)")
+        } catch {
+            throw PayloadError(field: nil, "body must be a JSON object")
         }
     }
 
@@ -133,10 +153,12 @@ public enum PayloadValidator {
         }
     }
 
-    private static func dataObject(_ value: JSONValue?) throws(PayloadError) -> String {
+    private static func dataObject(_ value: JSONValue?, raw: ArraySlice<UInt8>?) throws(PayloadError) -> String {
         guard case .object? = value, let value else {
             throw PayloadError(field: "data", "`data` must be a JSON object")
         }
+        // The sender's own text, so numbers beyond 64 bits and key order reach subscribers unchanged.
+        if let raw, let text = String(validating: raw, as: UTF8.self) { return text }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let encoded = try? encoder.encode(value), let text = String(bytes: encoded, encoding: .utf8) else {

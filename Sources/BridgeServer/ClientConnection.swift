@@ -28,6 +28,8 @@ final class ClientConnection {
     var lastMessageAt: Double
     /// Monotonic seconds of the last frame of any kind, pongs included (the heartbeat counts from it).
     var lastFrameAt: Double
+    /// Set when the client sent a close frame: its goodbye, not a dropped heartbeat.
+    var peerClosed = false
     /// Whether this connection took a per-user place at its first `auth` message.
     var userCounted = false
     /// Set when `auth_expiring` was sent: the refresh must arrive by then.

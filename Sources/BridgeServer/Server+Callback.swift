@@ -44,6 +44,9 @@ extension Server {
             return established(wsi)
         case LWS_CALLBACK_RECEIVE:
             return receive(wsi, UnsafeRawBufferPointer(start: input, count: max(length, 0)))
+        case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+            connections[wsi.key]?.peerClosed = true
+            return 0
         case LWS_CALLBACK_RECEIVE_PONG:
             peerAlive(wsi)
             return 0

@@ -10,7 +10,8 @@ extension Server {
     /// Starts what `request` asks beyond a plain subscription: a snapshot or a replay from `since`.
     func startCatchUp(_ connection: ClientConnection, _ request: SubscribeRequest, latest: Int64) {
         let room = request.subscription.room
-        if request.snapshot, case .order(let orgID, let orderID) = room {
+        // With `since` the client has a state to resume from; a snapshot would only repeat it.
+        if request.snapshot, request.since == nil, case .order(let orgID, let orderID) = room {
             connection.replays[room] = ReplayState(since: latest, after: latest, types: request.subscription.types)
             let store = self.store
             let inbox = self.inbox

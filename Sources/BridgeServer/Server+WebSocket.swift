@@ -443,8 +443,10 @@ extension Server {
             keys.user = CapKeys.userKey(claims)
         }
         releaseCapPlaces(keys)
-        if connection.closing == nil,
-            Clock.monotonic() - connection.lastFrameAt >= Double(config.webSocket.pongTimeoutSeconds) - 1
+        // lws hangs up on a peer silent for the pong timeout without a close frame from either
+        // side; empty pongs are not reported to us, so silence is measured from the last message.
+        if connection.closing == nil, !connection.peerClosed,
+            Clock.monotonic() - connection.lastFrameAt >= Double(config.webSocket.pongTimeoutSeconds) - 0.5
         {
             counters.heartbeatTimeouts += 1
         }
