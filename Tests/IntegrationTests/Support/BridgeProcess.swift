@@ -69,6 +69,12 @@ final class BridgeProcess {
     /// True while the child process runs.
     var isRunning: Bool { process?.isRunning ?? false }
 
+    /// The child's process id while it runs, for reading its `/proc` entries.
+    var processIdentifier: Int32? {
+        guard let process, process.isRunning else { return nil }
+        return process.processIdentifier
+    }
+
     /// Sends SIGTERM, waits up to `grace` for the exit, then SIGKILL. Returns the exit status.
     @discardableResult
     func stop(grace: Duration = .seconds(5)) -> Int32? {

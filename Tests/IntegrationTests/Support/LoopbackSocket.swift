@@ -25,14 +25,25 @@ final class LoopbackSocket {
         close()
     }
 
-    /// Connects to `127.0.0.1:port`, waiting at most `timeout` for the handshake.
-    static func connect(port: UInt16, timeout: Duration = .seconds(5)) throws -> LoopbackSocket {
+    /// Connects to `127.0.0.1:port`, waiting at most `timeout` for the handshake. A
+    /// `receiveBufferBytes` fixes the kernel's receive buffer (`SO_RCVBUF`, set before connecting
+    /// so the advertised window stays small), for clients that should fall behind quickly.
+    static func connect(
+        port: UInt16,
+        timeout: Duration = .seconds(5),
+        receiveBufferBytes: Int32? = nil
+    ) throws -> LoopbackSocket {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw TestClientError.system("socket", errno) }
         let connection = LoopbackSocket(descriptor: fd)
         try connection.setNonBlocking()
         var noDelay: Int32 = 1
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
+        if var bufferBytes = receiveBufferBytes {
+            guard setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufferBytes, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
+                throw TestClientError.system("setsockopt SO_RCVBUF", errno)
+            }
+        }
 
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)

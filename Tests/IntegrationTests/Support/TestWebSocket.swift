@@ -22,6 +22,8 @@ final class TestWebSocket {
         var answersPings = true
         /// Bound on connecting plus the handshake.
         var timeout: Duration = .seconds(5)
+        /// A fixed kernel receive buffer (`SO_RCVBUF`); nil leaves the kernel's autotuning on.
+        var receiveBufferBytes: Int32?
 
         /// Default options, with `access_token` set when `token` is given.
         init(token: String? = nil) {
@@ -103,7 +105,12 @@ final class TestWebSocket {
     /// Sends the upgrade request and returns either the WebSocket or the refusal.
     static func handshake(port: UInt16, options: Options) throws -> Upgrade {
         let deadline = ContinuousClock.now + options.timeout
-        let connection = BufferedConnection(try LoopbackSocket.connect(port: port, timeout: options.timeout))
+        let socket = try LoopbackSocket.connect(
+            port: port,
+            timeout: options.timeout,
+            receiveBufferBytes: options.receiveBufferBytes
+        )
+        let connection = BufferedConnection(socket)
         let key = Data((0..<16).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
         var request = "GET \(options.path)\(queryString(options.query)) HTTP/1.1\r\n"
         request += "Host: 127.0.0.1:\(port)\r\n"

@@ -1,0 +1,97 @@
+// The heartbeat (`WS_PING_INTERVAL_S`, `WS_PONG_TIMEOUT_S`) and the idle timeout
+// (`WS_IDLE_TIMEOUT_S`): who is dropped, who stays, and how each is counted.
+
+import BridgeCore
+import Foundation
+import Testing
+
+extension HardeningTests {
+    /// Pings, pongs and silence.
+    @Suite
+    struct HeartbeatTests {
+        /// Seconds between pings.
+        static let pingSeconds = 1
+        /// Seconds without a pong before the server hangs up. With 2 a client has 1 s to answer a
+        /// ping, which a loaded test machine does not always manage; 3 gives it 2 s.
+        static let pongTimeoutSeconds = 3
+
+        @Test
+        func peerThatAnswersPingsStaysAndOneThatDoesNotIsDropped() throws {
+            let server = try BridgeProcess.start([
+                "WS_PING_INTERVAL_S": String(Self.pingSeconds),
+                "WS_PONG_TIMEOUT_S": String(Self.pongTimeoutSeconds),
+            ])
+            defer { server.stop() }
+            let before = try server.rejectionCounters()
+            let answering = try TestWebSocket.connect(port: server.port, token: TestJWT.make(sub: "awake"))
+            defer { answering.close() }
+            var silentOptions = TestWebSocket.Options(token: TestJWT.make(sub: "asleep"))
+            silentOptions.answersPings = false
+            let silent = try TestWebSocket.connect(port: server.port, options: silentOptions)
+            defer { silent.disconnect() }
+
+            // Both are read in turns for 5 s: reading is what lets the answering client send its
+            // pongs. Neither sends a message, so only pongs tell the server who is alive.
+            let start = ContinuousClock.now
+            var pingsToSilent = 0
+            var silentEnding: (message: TestWebSocket.Message, after: Duration)?
+            var answeringSaw: [TestWebSocket.Message] = []
+            while ContinuousClock.now - start < .seconds(5) {
+                let heard = try answering.receive(timeout: .milliseconds(100))
+                if heard != .timeout { answeringSaw.append(heard) }
+                guard silentEnding == nil else { continue }
+                let message = try silent.receive(timeout: .milliseconds(100))
+                switch message {
+                case .ping: pingsToSilent += 1
+                case .disconnected, .close: silentEnding = (message, ContinuousClock.now - start)
+                default: break
+                }
+            }
+
+            #expect(answeringSaw.isEmpty, "the client answering pings got \(answeringSaw)")
+            #expect(pingsToSilent >= 1, "the server never pinged the silent client")
+            let ending = try #require(silentEnding, "the silent client was still connected after 5 s")
+            let bound = Duration.seconds(Self.pongTimeoutSeconds) + .milliseconds(1500)
+            #expect(ending.after < bound, "the silent client was dropped only after \(ending.after)")
+            try server.rejectionCounters().expectChanges(since: before, ["heartbeatTimeouts": 1])
+
+            // The answering client is alive (it gets its close answered) and was never late, so
+            // closing it normally is no heartbeat timeout.
+            #expect(answering.close() == .close(code: 1000, reason: ""), "the client answering pings was dropped")
+            #expect(try server.waitForConnections(0), "the closed connection is still counted")
+            try server.rejectionCounters().expectChanges(since: before, ["heartbeatTimeouts": 1])
+        }
+
+        @Test
+        func connectionWithoutMessagesIsClosedAfterTheIdleTimeout() throws {
+            let server = try BridgeProcess.start([
+                "WS_IDLE_TIMEOUT_S": "2",
+                "WS_PING_INTERVAL_S": String(Self.pingSeconds),
+                "WS_PONG_TIMEOUT_S": String(Self.pongTimeoutSeconds),
+            ])
+            defer { server.stop() }
+            let before = try server.rejectionCounters()
+            let idle = try TestWebSocket.connect(port: server.port, token: TestJWT.make(sub: "idle"))
+            defer { idle.close() }
+            let chatty = try TestWebSocket.connect(port: server.port, token: TestJWT.make(sub: "chatty"))
+            defer { chatty.close() }
+
+            // The idle client answers pings but sends no message; the other sends one every 0.5 s.
+            let start = ContinuousClock.now
+            var idleEnding: TestWebSocket.Message?
+            for _ in 0..<10 {
+                #expect(try chatty.pingPong(), "the client that keeps sending was dropped")
+                let message = try idle.receive(timeout: .milliseconds(500))
+                if message != .timeout {
+                    idleEnding = message
+                    break
+                }
+            }
+            let elapsed = ContinuousClock.now - start
+            #expect(idleEnding?.closeCode == 1001, "the idle client got \(String(describing: idleEnding))")
+            #expect(elapsed >= .milliseconds(1500), "closed after \(elapsed), before the idle timeout")
+            #expect(try chatty.pingPong(), "the client that keeps sending was dropped")
+            try server.rejectionCounters().expectChanges(since: before, ["idleTimeouts": 1])
+        }
+    }
+}

@@ -1,0 +1,33 @@
+// Reading `GET /api/stats` of a test server: the rejection counters and the connection count.
+
+import BridgeCore
+import Foundation
+
+extension BridgeProcess {
+    /// The stats document, read with an admin token (any organisation's admin may read it).
+    func stats() throws -> JSONValue {
+        let token = TestJWT.make(sub: "stats-reader", org: "stats", role: "admin")
+        let response = try TestHTTPClient(port: port).get("/api/stats", headers: [("Authorization", "Bearer \(token)")])
+        guard response.status == 200, let json = response.json else {
+            throw TestClientError.protocolViolation("GET /api/stats answered \(response.summary)")
+        }
+        return json
+    }
+
+    /// The current rejection counters.
+    func rejectionCounters() throws -> RejectionCounters {
+        try RejectionCounters(stats: stats())
+    }
+
+    /// Polls stats every 50 ms until `connections.current` equals `count`; false when `bound`
+    /// passes first. Closing is asynchronous on the server, so tests wait for it this way.
+    @discardableResult
+    func waitForConnections(_ count: Int64, within bound: Duration = .seconds(5)) throws -> Bool {
+        let deadline = ContinuousClock.now + bound
+        while true {
+            if try stats()["connections"]?["current"]?.integerValue == count { return true }
+            guard ContinuousClock.now < deadline else { return false }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+}
