@@ -3,6 +3,7 @@
 import BridgeCore
 import BridgeCrypto
 import BridgeStore
+import Foundation
 
 enum ConfigCommand {
     static func run(_ arguments: [String], environment: [String: String]) -> Int32 {
@@ -47,6 +48,7 @@ enum ConfigCommand {
             ("HOST", config.host),
             ("PORT", String(config.port)),
             ("DATABASE_URL", (try? StoreLocation.parse(config.databaseURL).description) ?? "(invalid)"),
+            ("SQLITE_SYNCHRONOUS", ProcessInfo.processInfo.environment["SQLITE_SYNCHRONOUS"] ?? "full"),
             ("JWT_SECRET", "(set, \(config.jwtSecret.count) bytes)"),
             ("WEBHOOK_SOURCES", config.sources.keys.sorted().joined(separator: ",")),
         ]
