@@ -8,6 +8,8 @@ struct HTTPResponse: Sendable {
     var body: [UInt8]
     var headers: [(String, String)] = []
     var contentType = "application/json"
+    /// The `error.code` of an error answer, for counting rejections by reason.
+    var errorCode: String?
     /// Close the connection after answering, because the request body was not read.
     var closeAfter = false
 
@@ -27,7 +29,9 @@ struct HTTPResponse: Sendable {
             if let field { json.field("field", field) }
             json.endObject()
         }
-        return HTTPResponse(status: status, body: body, headers: headers)
+        var response = HTTPResponse(status: status, body: body, headers: headers)
+        response.errorCode = code
+        return response
     }
 
     /// A 503 that asks the caller to retry after `seconds`.

@@ -12,6 +12,8 @@ final class IngestCounters: Sendable {
         var stale = 0
         var conflict = 0
         var storeUnavailable = 0
+        /// Whether the last batch reached the store.
+        var storeAvailable = true
         /// Rejections by their error code (`bad_signature`, `invalid_payload`, …).
         var rejected: [String: Int] = [:]
     }

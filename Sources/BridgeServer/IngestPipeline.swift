@@ -122,6 +122,7 @@ final class IngestPipeline: @unchecked Sendable {
                 let committedAt = Clock.monotonic()
                 for entry in accepted { metrics.observe(.committed, committedAt - entry.verifiedAt) }
                 counters.update { totals in
+                    totals.storeAvailable = true
                     for outcome in outcomes {
                         switch outcome {
                         case .accepted: totals.accepted += 1
@@ -144,7 +145,10 @@ final class IngestPipeline: @unchecked Sendable {
                     (Logger.Key.error, String(describing: error)),
                     (Logger.Key.count, String(accepted.count))
                 )
-                counters.update { $0.storeUnavailable += accepted.count }
+                counters.update {
+                    $0.storeUnavailable += accepted.count
+                    $0.storeAvailable = false
+                }
                 for entry in accepted {
                     let response = HTTPResponse.unavailable("the event store is unavailable; retry later")
                     replies.append(DeferredReply(exchange: entry.job.exchange, response: response))

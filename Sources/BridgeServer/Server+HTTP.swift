@@ -179,9 +179,14 @@ extension Server {
         let inbox = self.inbox
         let key = exchange.key
         apiQueue.async {
-            let result =
-                handlers.lazy.compactMap { $0.handle(request) }.first
-                ?? APIResult.error(404, code: "not_found", message: "no such endpoint")
+            // A plain loop: each handler runs at most once (a lazy `first` would call it twice).
+            var result = APIResult.error(404, code: "not_found", message: "no such endpoint")
+            for handler in handlers {
+                if let answer = handler.handle(request) {
+                    result = answer
+                    break
+                }
+            }
             inbox.post(.apiReply(key, result))
         }
         return 0
@@ -268,7 +273,7 @@ extension Server {
         if exchange.sourceID != nil || exchange.path.hasPrefix("/webhooks/"), response.status >= 400,
             case .receiving = exchange.phase
         {
-            let code = response.status == 503 ? "unavailable" : String(response.status)
+            let code = response.errorCode ?? String(response.status)
             ingestCounters.update {
                 $0.received += 1
                 $0.rejected[code, default: 0] += 1

@@ -20,6 +20,18 @@ extension Server {
         return claims.role == .admin
     }
 
+    /// Messages per interval over the last `seconds` seconds of samples (0 before there are two).
+    private func rate(
+        _ value: KeyPath<(at: Double, messagesIn: Int, messagesOut: Int), Int>,
+        over seconds: Int
+    ) -> Int64 {
+        guard let last = rateSamples.last else { return 0 }
+        let first = rateSamples[max(0, rateSamples.count - 1 - seconds)]
+        guard last.at > first.at else { return 0 }
+        let perSecond = Double(last[keyPath: value] - first[keyPath: value]) / (last.at - first.at)
+        return Int64((perSecond * Double(seconds)).rounded())
+    }
+
     /// The stats document.
     func statsResponse() -> HTTPResponse {
         let ingest = ingestCounters.snapshot
@@ -56,6 +68,18 @@ extension Server {
             json.beginObject()
             json.field("inTotal", Int64(counters.messagesIn))
             json.field("outTotal", Int64(counters.messagesOut))
+            json.field("inPerSecond", rate(\.messagesIn, over: 1))
+            json.field("outPerSecond", rate(\.messagesOut, over: 1))
+            json.field("inPerMinute", rate(\.messagesIn, over: 60))
+            json.field("outPerMinute", rate(\.messagesOut, over: 60))
+            json.endObject()
+            json.key("connectionDurationSeconds")
+            json.beginObject()
+            json.field("closed", Int64(connectionDurations.count))
+            let average =
+                connectionDurations.count == 0 ? 0 : connectionDurations.sum / Double(connectionDurations.count)
+            json.field("average", Int64(average.rounded()))
+            json.field("p99AtMost", connectionDurations.estimate(quantile: 0.99).map { $0.isFinite ? Int64($0) : -1 })
             json.endObject()
             json.key("rejections")
             json.beginObject()
@@ -77,6 +101,7 @@ extension Server {
             json.key("store")
             json.beginObject()
             json.field("engine", store.engine)
+            json.field("state", ingest.storeAvailable ? "ok" : "unavailable")
             json.endObject()
             json.key("broker")
             json.beginObject()

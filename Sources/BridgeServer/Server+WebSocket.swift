@@ -443,6 +443,7 @@ extension Server {
             keys.user = CapKeys.userKey(claims)
         }
         releaseCapPlaces(keys)
+        connectionDurations.observe(Clock.monotonic() - connection.connectedAt)
         // lws hangs up on a peer silent for the pong timeout without a close frame from either
         // side; empty pongs are not reported to us, so silence is measured from the last message.
         if connection.closing == nil, !connection.peerClosed,
@@ -468,6 +469,8 @@ extension Server {
     }
 
     private func sweep(now: Double) {
+        rateSamples.append((now, counters.messagesIn, counters.messagesOut))
+        if rateSamples.count > 61 { rateSamples.removeFirst(rateSamples.count - 61) }
         let unixNow = Clock.unixSeconds()
         let idleLimit = Double(config.webSocket.idleTimeoutSeconds)
         let refreshWindow = Double(config.webSocket.authTimeoutSeconds)

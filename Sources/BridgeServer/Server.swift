@@ -82,6 +82,10 @@ public final class Server: @unchecked Sendable {
     var counters = EdgeCounters()
     var tickCount = 0
     let coalescedWrite = CoalescedWrite()
+    /// Message totals sampled once a second, for per-second and per-minute rates.
+    var rateSamples: [(at: Double, messagesIn: Int, messagesOut: Int)] = []
+    /// How long closed connections lasted, in seconds.
+    var connectionDurations = Histogram(bounds: [1, 5, 15, 60, 300, 900, 3600, 14_400, 86_400, 604_800])
     let ingestCounters = IngestCounters()
     let stageMetrics = StageMetrics()
     let startedAt = Clock.monotonic()

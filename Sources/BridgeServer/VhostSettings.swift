@@ -12,6 +12,7 @@ final class VhostSettings {
     private let interface: UnsafeMutablePointer<CChar>
     private let certificate: UnsafeMutablePointer<CChar>?
     private let privateKey: UnsafeMutablePointer<CChar>?
+    private let alpn: UnsafeMutablePointer<CChar>?
     private let port: Int
 
     init(config: BridgeConfiguration) throws(ServerError) {
@@ -23,6 +24,7 @@ final class VhostSettings {
         port = config.port
         certificate = config.tlsCertFile.flatMap { strdup($0) }
         privateKey = config.tlsKeyFile.flatMap { strdup($0) }
+        alpn = strdup("http/1.1")
         protocols = .allocate(capacity: 2)
         protocols.initialize(repeating: lws_protocols(), count: 2)
         protocols[0].name = UnsafePointer(name)
@@ -44,6 +46,7 @@ final class VhostSettings {
         free(interface)
         free(certificate)
         free(privateKey)
+        free(alpn)
     }
 
     /// Creates the context and its listening vhost; nil when lws cannot bind.
@@ -63,6 +66,9 @@ final class VhostSettings {
             info.ssl_cert_filepath = UnsafePointer(certificate)
             info.ssl_private_key_filepath = UnsafePointer(privateKey)
             info.options |= UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT)
+            // HTTP/1.1 only: over h2, lws 4.1 does not hand custom headers (webhook-id, …) to
+            // lws_hdr_custom_copy, so h2 clients would fail signature checks.
+            if let alpn { info.alpn = UnsafePointer(alpn) }
         }
         if interface.pointee == 0 || String(cString: interface).contains(":") {
             info.options &= ~UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)
