@@ -8,21 +8,25 @@ import Testing
 
 @Suite("SQLite store")
 struct SQLiteStoreTests {
-    /// A harmless second migration, standing in for a newer build.
-    static let version2 = SQLiteMigration(version: 2, sql: "CREATE TABLE extra (x INTEGER NOT NULL)")
+    /// The version after every migration this build knows.
+    static let nextVersion = (SQLiteMigration.all.map(\.version).max() ?? 0) + 1
+    /// A harmless extra migration, standing in for a newer build.
+    static let newerMigration = SQLiteMigration(version: nextVersion, sql: "CREATE TABLE extra (x INTEGER NOT NULL)")
+    /// The migrations of a build one step newer than this one.
+    static let newerBuild = SQLiteMigration.all + [newerMigration]
 
     @Test("A database migrated by a newer build is refused")
     func newerSchemaIsRefused() throws {
         let database = try SQLiteTestDatabase()
         defer { database.destroy() }
-        let newer = try SQLiteStore(path: database.path, migrations: [.version1, Self.version2])
+        let newer = try SQLiteStore(path: database.path, migrations: Self.newerBuild)
         newer.close()
 
         let error = #expect(throws: StoreError.self) {
             try SQLiteStore(path: database.path)
         }
         #expect(error?.code == .migration)
-        #expect(error?.message.contains("version 2") == true)
+        #expect(error?.message.contains("version \(Self.nextVersion)") == true)
     }
 
     @Test("A newer build applies only the migrations the file lacks; the older one then stops migrating")
@@ -33,7 +37,7 @@ struct SQLiteStoreTests {
         defer { older.close() }
         _ = try older.append([EventFixture.incoming()])
 
-        let newer = try SQLiteStore(path: database.path, migrations: [.version1, Self.version2])
+        let newer = try SQLiteStore(path: database.path, migrations: Self.newerBuild)
         defer { newer.close() }
         #expect(try newer.migrate() == [])
         #expect(try newer.latestSeq(orgID: "org-a") == 1)
@@ -59,7 +63,7 @@ struct SQLiteStoreTests {
         let fixed = try SQLiteStore(path: database.path, migrations: [.version1])
         #expect(try fixed.migrate() == [])
         fixed.close()
-        let newer = try SQLiteStore(path: database.path, migrations: [.version1, Self.version2])
+        let newer = try SQLiteStore(path: database.path, migrations: Self.newerBuild)
         newer.close()
     }
 
