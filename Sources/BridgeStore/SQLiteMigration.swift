@@ -10,7 +10,7 @@ struct SQLiteMigration: Sendable {
     var sql: String
 
     /// Every migration this build knows, oldest first.
-    static let all: [SQLiteMigration] = [version1]
+    static let all: [SQLiteMigration] = [version1, version2, version3]
 
     /// Brings `connection`'s schema up to the newest of `migrations`, one transaction per step.
     ///

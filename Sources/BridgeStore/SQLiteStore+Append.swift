@@ -10,17 +10,20 @@ extension SQLiteStore {
     /// stale; the same version with another body is a conflict, with the same body it is stale
     /// (already delivered). Stale and conflicting events are stored without a `seq`. Anything
     /// else takes the organisation's next `seq` and becomes the entity's latest version when it
-    /// has one. When this returns, the whole batch is on disk; when it throws, none of it is.
-    public func append(_ batch: [IncomingEvent]) throws -> [AppendOutcome] {
+    /// has one. Events of `ackSources` also get their acknowledgement row in `deliveries`.
+    /// When this returns, the whole batch is on disk; when it throws, none of it is.
+    public func append(_ batch: [IncomingEvent], outboxFor ackSources: Set<String>) throws -> [AppendOutcome] {
         guard !batch.isEmpty else {
             return []
         }
         let createdAt = Self.nowMillis()
         return try writer.withLock { connection in
             try connection.transaction {
-                try batch.map { incoming in
+                let outcomes = try batch.map { incoming in
                     try Self.append(incoming, on: connection, createdAt: createdAt)
                 }
+                try Self.queueAcknowledgements(batch, outcomes, for: ackSources, on: connection, createdAt: createdAt)
+                return outcomes
             }
         }
     }
