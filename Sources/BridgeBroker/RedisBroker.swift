@@ -1,0 +1,59 @@
+// The Redis implementation of `EventBroker`: one publishing and one subscribing connection.
+
+import BridgeCore
+import Synchronization
+
+/// Fans committed events out to every bridge instance through Redis pub/sub.
+///
+/// Each organisation has a channel, `<prefix>:events:<orgId>`; every instance listens on all of
+/// them with one `PSUBSCRIBE` and hears its own events back too (the ordering gate drops what it
+/// already delivered). Redis only has to be fast: a message lost while Redis is away is read
+/// back from the database by the receivers' gap repair.
+public final class RedisBroker: EventBroker {
+    /// Room on top of the largest webhook body for the event's other fields and escaping.
+    static let envelopeBytes = 64 * 1024
+
+    private let publisher: RedisPublisher
+    private let subscriber: RedisSubscriber
+    private let currentState = Mutex(BrokerState.disconnected)
+
+    /// Prepares a broker for `config`. Nothing connects until `start`; publishing works from
+    /// then on. `maxEventBytes` bounds an incoming message (use the webhook body limit).
+    public init(config: RedisConfiguration, logger: Logger, maxEventBytes: Int) {
+        let logger = logger.with("broker.url", config.description)
+        publisher = RedisPublisher(config: config, logger: logger)
+        subscriber = RedisSubscriber(
+            config: config,
+            logger: logger,
+            maxMessageBytes: maxEventBytes.addingReportingOverflow(Self.envelopeBytes).partialValue
+        )
+    }
+
+    /// Queues `event` for every instance; returns at once.
+    public func publish(_ event: StoredEvent) {
+        publisher.enqueue(event)
+    }
+
+    /// Starts both connections' threads.
+    public func start(
+        onEvent: @escaping @Sendable (StoredEvent) -> Void,
+        onState: @escaping @Sendable (BrokerState) -> Void
+    ) {
+        publisher.start()
+        subscriber.start(onEvent: onEvent) { [self] state in
+            currentState.withLock { $0 = state }
+            onState(state)
+        }
+    }
+
+    /// Sends what is queued, then closes both connections.
+    public func stop() {
+        subscriber.stop()
+        publisher.stop()
+    }
+
+    /// `connected` while subscribed; `disconnected` otherwise.
+    public var state: BrokerState {
+        currentState.withLock { $0 }
+    }
+}

@@ -1,0 +1,168 @@
+// Sends committed events to Redis from its own thread, pipelined, without ever holding up ingest.
+
+import BridgeCore
+import Foundation
+
+/// Queues events and publishes them over one connection on a dedicated thread.
+///
+/// `enqueue` only appends to a bounded queue, so ingest never waits for Redis. The thread takes
+/// everything queued, sends it as one pipeline of `PUBLISH` commands and reads the replies.
+/// When Redis is away the batch is dropped: the database has every event, and other instances
+/// back-fill the gap on their next check.
+///
+/// Threading: `pending`, `stopping` and `dropped` are guarded by `condition`; `connection` and
+/// `backoff` belong to the publisher thread.
+final class RedisPublisher: @unchecked Sendable {
+    /// Events waiting beyond this are dropped (and back-filled by the receivers).
+    static let maxPending = 50_000
+    /// Connect, read and write timeout of the publishing connection.
+    static let timeoutMillis = 2_000
+
+    private let config: RedisConfiguration
+    private let logger: Logger
+    private let condition = NSCondition()
+    private let finished = DispatchSemaphore(value: 0)
+    private var pending: [StoredEvent] = []
+    private var stopping = false
+    private var running = false
+    private var dropped = 0
+    private var connection: RedisConnection?
+    private var backoff = ReconnectBackoff()
+    private var retryAt = 0.0
+    private var failing = false
+
+    /// Prepares a publisher; nothing connects until `start`.
+    init(config: RedisConfiguration, logger: Logger) {
+        self.config = config
+        self.logger = logger
+    }
+
+    /// Starts the publisher thread.
+    func start() {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !running else { return }
+        running = true
+        stopping = false
+        let thread = Thread { [self] in
+            run()
+            finished.signal()
+        }
+        thread.name = "bridge-redis-publish"
+        thread.start()
+    }
+
+    /// Queues `event` for publishing; drops it when the queue is full.
+    func enqueue(_ event: StoredEvent) {
+        condition.lock()
+        defer { condition.unlock() }
+        guard running, !stopping else { return }
+        guard pending.count < Self.maxPending else {
+            dropped += 1
+            return
+        }
+        pending.append(event)
+        if pending.count == 1 { condition.signal() }
+    }
+
+    /// Publishes what is queued (bounded by the timeout), then stops the thread and closes.
+    func stop() {
+        condition.lock()
+        guard running else {
+            condition.unlock()
+            return
+        }
+        stopping = true
+        condition.signal()
+        condition.unlock()
+        finished.wait()
+        condition.lock()
+        running = false
+        condition.unlock()
+    }
+
+    private func run() {
+        while let batch = nextBatch() {
+            publish(batch)
+        }
+        connection?.close()
+        connection = nil
+    }
+
+    /// Waits for events; nil once stopping and nothing is left.
+    private func nextBatch() -> [StoredEvent]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while pending.isEmpty, !stopping {
+            condition.wait()
+        }
+        if pending.isEmpty { return nil }
+        let batch = pending
+        pending = []
+        if dropped > 0 {
+            logger.warning("broker publish queue full; events dropped", (Logger.Key.count, String(dropped)))
+            dropped = 0
+        }
+        return batch
+    }
+
+    private func publish(_ batch: [StoredEvent]) {
+        guard let connection = connect() else { return }
+        do throws(RedisError) {
+            for event in batch {
+                try connection.append([
+                    Array("PUBLISH".utf8),
+                    Array(config.channel(orgID: event.event.orgID).utf8),
+                    StoredEventWireFormat.encode(event),
+                ])
+            }
+            for _ in batch {
+                if case .error = try connection.readReply() {
+                    throw RedisError(.protocolViolation, "the server refused PUBLISH")
+                }
+            }
+            if failing {
+                failing = false
+                logger.info("broker publishing resumed")
+            }
+        } catch {
+            lose(error, dropping: batch.count)
+        }
+    }
+
+    /// The open connection, or a new one; nil while Redis is away and the next try is not due.
+    private func connect() -> RedisConnection? {
+        if let connection { return connection }
+        guard Self.now() >= retryAt else { return nil }
+        do {
+            let opened = try RedisConnection.open(config, timeoutMillis: Self.timeoutMillis)
+            connection = opened
+            backoff.reset()
+            return opened
+        } catch {
+            lose(error, dropping: 0)
+            return nil
+        }
+    }
+
+    private func lose(_ error: RedisError, dropping count: Int) {
+        connection?.close()
+        connection = nil
+        var generator = SystemRandomNumberGenerator()
+        retryAt = Self.now() + Double(backoff.nextDelay(using: &generator)) / 1000
+        if !failing {
+            failing = true
+            logger.warning(
+                "broker publishing failed; events go out through the database until it returns",
+                (Logger.Key.error, error.description),
+                (Logger.Key.count, String(count))
+            )
+        }
+    }
+
+    private static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1_000_000_000
+    }
+}

@@ -1,0 +1,209 @@
+// Several bridge processes behind one PostgreSQL and one Redis (issue 9): every client on every
+// instance sees every event once, in seq order, through broker outages and instance crashes.
+
+import BridgeCore
+import Foundation
+import Testing
+
+/// Real `bridge serve` processes sharing a scratch database and a Redis.
+@Suite(
+    .serialized,
+    .enabled(if: MultiInstanceEnvironment.isEnabled, "needs BRIDGE_TEST_POSTGRES_URL and BRIDGE_TEST_REDIS_URL"),
+    .timeLimit(.minutes(3))
+)
+struct MultiInstanceTests {
+    /// Webhooks posted one at a time, alternating between instances.
+    static let alternating = 30
+    /// Webhooks each instance takes while all instances are posted to at once.
+    static let perLane = 50
+
+    @Test
+    func webhooksPostedToEitherInstanceReachBothClientsOnceInSeqOrder() throws {
+        let cluster = try BridgeCluster(count: 2)
+        let ports = cluster.instances.map(\.port)
+        let clients = try ports.enumerated().map { index, port in
+            try TestWebSocket.connect(port: port, token: TestJWT.make(sub: "viewer_\(index)"))
+        }
+        defer { for client in clients { client.disconnect() } }
+        for client in clients {
+            #expect(try client.subscribeConfirmed("org")["seq"]?.integerValue == 0)
+        }
+        let wiretap = try TestRedisClient(url: cluster.redisURL)
+        try wiretap.listen(to: "\(cluster.channelPrefix):events:*")
+
+        var posted = try PostedEvent.alternating(Self.alternating, ports: ports, prefix: "ord_alt")
+        posted += try PostedEvent.concurrently(Self.perLane, ports: ports, prefix: "ord_both")
+        let total = posted.count
+        #expect(posted.map(\.seq).sorted() == Array(1...Int64(total)), "seq must be gap-free across instances")
+        // Every event went through the broker once, whichever instance took it.
+        let published = try wiretap.messages(total).compactMap { message in
+            try? StoredEventWireFormat.decode(message, maxBytes: 1 << 20).seq
+        }
+        #expect(published.sorted() == Array(1...Int64(total)), "the broker did not carry each event once")
+
+        let byEventID = Dictionary(uniqueKeysWithValues: posted.map { ($0.eventID, $0.seq) })
+        for (index, client) in clients.enumerated() {
+            let log = client.collectEvents(total)
+            #expect(log.seqs == Array(1...Int64(total)), "client \(index): \(log.other)\n\(cluster.logTails())")
+            #expect(
+                log.eventIDs.map { byEventID[$0] } == log.seqs.map { Optional($0) },
+                "client \(index) got an event under another seq than the one it was accepted with"
+            )
+            #expect(client.staysQuiet(), "client \(index) got more than the \(total) events")
+        }
+    }
+
+    @Test
+    func brokerMessagesAreCheckedBeforeAnyClientSeesThem() throws {
+        let cluster = try BridgeCluster(count: 2)
+        let clients = try cluster.instances.map { instance in
+            try TestWebSocket.connect(port: instance.port, token: TestJWT.make(sub: "target"))
+        }
+        defer { for client in clients { client.disconnect() } }
+        for client in clients {
+            try client.subscribeConfirmed("org")
+        }
+        let publisher = try TestRedisClient(url: cluster.redisURL)
+        let channel = "\(cluster.channelPrefix):events:acme"
+        let genuine = StoredEvent(
+            eventID: UUID().uuidString.lowercased(),
+            sourceID: "shop",
+            webhookID: "msg_injected",
+            seq: 1,
+            receivedAtMillis: 1_700_000_000_000,
+            event: OrderEvent(
+                entityType: .order,
+                action: .updated,
+                orgID: "acme",
+                orderID: "ord_injected",
+                itemID: nil,
+                version: 1,
+                occurredAt: nil,
+                dataJSON: #"{"status":"paid"}"#
+            )
+        )
+        var decoy = genuine
+        decoy.eventID = UUID().uuidString.lowercased()
+        // Every hostile message carries the decoy's id: had one got through, it would be the
+        // event the clients see first.
+        let text = String(decoding: StoredEventWireFormat.encode(decoy), as: UTF8.self)
+        let hostile: [(channel: String, message: String)] = [
+            (channel, "not json at all"),
+            (channel, "[1,2,3]"),
+            (channel, text.replacingOccurrences(of: #""v":1"#, with: #""v":2"#)),
+            (channel, text.replacingOccurrences(of: #""seq":1"#, with: #""seq":0"#)),
+            (channel, text.replacingOccurrences(of: #""seq":1"#, with: #""seq":"1""#)),
+            (channel, text.replacingOccurrences(of: "ord_injected", with: "ord injected")),
+            (channel, text.replacingOccurrences(of: #""action":"updated""#, with: #""action":"exploded""#)),
+            (channel, text.replacingOccurrences(of: #""data":{"status":"paid"}"#, with: #""data":[]"#)),
+            (channel, String(text.dropLast()) + #","extra":true}"#),
+            (channel, String(text.dropLast()) + #","data":"#),
+            (channel, String(repeating: "[", count: 5_000)),
+            ("\(cluster.channelPrefix):events:other", text),
+            ("\(cluster.channelPrefix):events:bad org", text),
+        ]
+        for (target, message) in hostile {
+            _ = try publisher.publish(target, Array(message.utf8))
+        }
+        let receivers = try publisher.publish(channel, StoredEventWireFormat.encode(genuine))
+        #expect(receivers == 2, "both instances must be subscribed")
+
+        for (index, client) in clients.enumerated() {
+            let log = client.collectEvents(1, within: .seconds(10))
+            #expect(log.eventIDs == [genuine.eventID], "client \(index): \(log.other)\n\(cluster.logTails())")
+            #expect(client.staysQuiet(), "client \(index) got a refused message")
+        }
+        for instance in cluster.instances {
+            try instance.expectHealthy()
+            #expect(instance.log.contains("broker message refused"), "refusals are not logged")
+        }
+    }
+
+    @Test
+    func aRedisOutageLosesNothingAndDeliveryResumesByItself() throws {
+        let redis = try PrivateRedis()
+        let cluster = try BridgeCluster(count: 2, redisURL: redis.url)
+        let ports = cluster.instances.map(\.port)
+        let clients = try ports.enumerated().map { index, port in
+            try TestWebSocket.connect(port: port, token: TestJWT.make(sub: "watcher_\(index)"))
+        }
+        defer { for client in clients { client.disconnect() } }
+        for client in clients {
+            try client.subscribeConfirmed("org")
+        }
+        var posted = try PostedEvent.alternating(10, ports: ports, prefix: "ord_before")
+
+        redis.stop()
+        for instance in cluster.instances {
+            #expect(instance.waitForReadiness(503), "readiness stayed up without Redis:\n\(cluster.logTails())")
+            #expect(try instance.stats()["broker"]?["status"]?.stringValue == "disconnected")
+        }
+        // Webhooks keep arriving, one every 100 ms, for a few seconds of outage.
+        for index in 0..<20 {
+            posted.append(try PostedEvent.post(.order(order: "ord_during_\(index)"), to: ports[index % 2]))
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        try redis.start()
+        for instance in cluster.instances {
+            #expect(instance.waitForReadiness(200, within: .seconds(15)), "no recovery:\n\(cluster.logTails())")
+        }
+        posted += try PostedEvent.alternating(10, ports: ports, prefix: "ord_after")
+
+        let total = posted.count
+        #expect(posted.map(\.seq).sorted() == Array(1...Int64(total)))
+        for (index, client) in clients.enumerated() {
+            let log = client.collectEvents(total)
+            #expect(log.seqs == Array(1...Int64(total)), "client \(index): \(log.other)\n\(cluster.logTails())")
+            #expect(Set(log.eventIDs) == Set(posted.map(\.eventID)), "client \(index) got other events")
+            #expect(client.staysQuiet(), "client \(index) got an event twice")
+        }
+    }
+
+    @Test
+    func aClientOfAKilledInstanceResumesOnAnotherWithSinceAndMissesNothing() throws {
+        let cluster = try BridgeCluster(count: 3)
+        let (doomed, ingest, refuge) = (cluster[0], cluster[1], cluster[2])
+        let token = TestJWT.make(sub: "survivor")
+        let stranded = try TestWebSocket.connect(port: doomed.port, token: token)
+        let bystander = try TestWebSocket.connect(port: refuge.port, token: TestJWT.make(sub: "bystander"))
+        defer { bystander.disconnect() }
+        try stranded.subscribeConfirmed("org")
+        try bystander.subscribeConfirmed("org")
+
+        var posted = try PostedEvent.alternating(12, ports: [doomed.port, ingest.port, refuge.port], prefix: "ord_a")
+        let seen = stranded.collectEvents(posted.count)
+        #expect(seen.seqs == Array(1...Int64(posted.count)), "before the kill: \(seen.other)")
+        let since = seen.seqs.last ?? 0
+
+        doomed.kill()
+        #expect(stranded.receive(orTimeout: .seconds(5)) == .disconnected, "the killed instance's socket stayed open")
+        stranded.disconnect()
+        // Events the client misses while it finds another instance.
+        posted += try PostedEvent.alternating(15, ports: [ingest.port, refuge.port], prefix: "ord_missed")
+
+        let resumed = try TestWebSocket.connect(port: refuge.port, token: token)
+        defer { resumed.disconnect() }
+        try resumed.sendJSON(["type": "subscribe", "room": "org", "since": since])
+        let survivors = [ingest.port, refuge.port]
+        let live = BackgroundWork("live-webhooks") {
+            try PostedEvent.alternating(15, ports: survivors, prefix: "ord_live")
+        }
+        let subscribed = try resumed.receiveJSON()
+        #expect(subscribed["type"]?.stringValue == "subscribed", "\(subscribed)")
+        posted += try live.result(within: .seconds(60))
+
+        let total = Int64(posted.count)
+        let replayed = resumed.collectEvents(Int(total - since))
+        #expect(replayed.seqs == Array((since + 1)...total), "\(replayed.other)\n\(cluster.logTails())")
+        #expect(resumed.staysQuiet(), "the resumed client got an event twice")
+        let watched = bystander.collectEvents(Int(total))
+        #expect(watched.seqs == Array(1...total), "bystander: \(watched.other)")
+    }
+}
+
+extension TestWebSocket {
+    /// The next message, or `.timeout`; a read failure counts as `.disconnected`.
+    fileprivate func receive(orTimeout bound: Duration) -> Message {
+        (try? receive(timeout: bound)) ?? .disconnected
+    }
+}
