@@ -13,6 +13,8 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3"),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto"),
         .systemLibrary(name: "CPostgres", pkgConfig: "libpq"),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl"),
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis"),
 
         // Pure logic: no I/O, no C imports.
         .target(name: "BridgeCore"),
@@ -24,11 +26,15 @@ let package = Package(
             name: "BridgeServer",
             dependencies: ["BridgeCore", "BridgeCrypto", "BridgeStore", "CLibWebSockets"]
         ),
+        .target(name: "BridgeDelivery", dependencies: ["BridgeCore", "CCurl"]),
+        .target(name: "BridgeBroker", dependencies: ["BridgeCore", "CHiredis"]),
 
         // Wiring and the command line.
         .executableTarget(
             name: "bridge",
-            dependencies: ["BridgeCore", "BridgeCrypto", "BridgeStore", "BridgeServer"]
+            dependencies: [
+                "BridgeCore", "BridgeCrypto", "BridgeStore", "BridgeServer", "BridgeDelivery", "BridgeBroker",
+            ]
         ),
 
         .testTarget(name: "BridgeCoreTests", dependencies: ["BridgeCore", "BridgeCrypto"]),

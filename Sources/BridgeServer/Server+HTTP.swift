@@ -63,7 +63,17 @@ extension Server {
                 )
                 return respond(exchange, response, closeBody: false)
             }
-            return respond(exchange, statsResponse(), closeBody: false)
+            // Outbox figures need a database read, so the answer is finished off the loop.
+            exchange.phase = .waiting
+            let loopPart = statsResponse()
+            let store = self.store
+            let inbox = self.inbox
+            let key = exchange.key
+            storeReads.async {
+                let response = Self.addOutbox(to: loopPart, store: store)
+                inbox.post(.reply(DeferredReply(exchange: key, response: response)))
+            }
+            return 0
         case "/ws":
             return respond(
                 exchange,

@@ -32,6 +32,25 @@ extension Server {
         return Int64((perSecond * Double(seconds)).rounded())
     }
 
+    /// Adds `outbox` (pending acknowledgements, dead letters) to a stats document, reading the
+    /// store; off the loop.
+    static func addOutbox(to response: HTTPResponse, store: any EventStore) -> HTTPResponse {
+        guard let deliveries = store as? any DeliveryStore, response.body.last == UInt8(ascii: "}") else {
+            return response
+        }
+        let counts = try? deliveries.deliveryCounts()
+        var outbox = JSONText()
+        outbox.beginObject()
+        outbox.field("available", counts != nil)
+        outbox.field("depth", counts.map { Int64($0[.pending] ?? 0) })
+        outbox.field("deadLetters", counts.map { Int64($0[.failed] ?? 0) })
+        outbox.field("sent", counts.map { Int64($0[.sent] ?? 0) })
+        outbox.endObject()
+        var updated = response
+        updated.body = Array(response.body.dropLast()) + Array(#","outbox":"#.utf8) + outbox.bytes + [UInt8(ascii: "}")]
+        return updated
+    }
+
     /// The stats document.
     func statsResponse() -> HTTPResponse {
         let ingest = ingestCounters.snapshot
@@ -101,7 +120,7 @@ extension Server {
             json.key("store")
             json.beginObject()
             json.field("engine", store.engine)
-            json.field("state", ingest.storeAvailable ? "ok" : "unavailable")
+            json.field("status", ingest.storeAvailable ? "ok" : "unavailable")
             json.endObject()
             json.key("broker")
             json.beginObject()

@@ -12,6 +12,9 @@ enum CommandLineInterface {
           bridge send --source S --file F [--url URL] [--id WEBHOOK_ID]
                                                sign payload F with source S's secret and POST it
           bridge migrate                       apply database migrations and exit
+          bridge deliveries list|retry ID|retry --all-failed
+                                               inspect and retry delivery acknowledgements
+          bridge audit verify                  check the audit log's hash chain; exit 1 naming the first broken row
           bridge config check                  validate the environment and print the effective
                                                configuration, secrets masked
           bridge --help                        show this text
@@ -27,7 +30,9 @@ enum CommandLineInterface {
         case "token": return TokenCommand.run(rest, environment: environment)
         case "send": return SendCommand.run(rest, environment: environment)
         case "migrate": return MigrateCommand.run(rest, environment: environment)
+        case "deliveries": return DeliveriesCommand.run(rest, environment: environment)
         case "config": return ConfigCommand.run(rest, environment: environment)
+        case "audit": return AuditCommand.run(rest, environment: environment)
         case "--help", "-h", "help":
             print(usage)
             return 0

@@ -2,6 +2,7 @@
 
 import BridgeCore
 import BridgeCrypto
+import BridgeDelivery
 import BridgeServer
 import BridgeStore
 import Dispatch
@@ -20,6 +21,15 @@ enum ServeCommand {
             printError("configuration: \(error)")
             return 78
         }
+        // --- Multi-instance mode through Redis (issue 9) ---
+        let redis: RedisConfiguration?
+        do {
+            redis = try BrokerFactory.configuration(Environment(environment), databaseURL: config.databaseURL)
+        } catch {
+            printError("configuration: \(error)")
+            return 78
+        }
+        // --- end of multi-instance mode ---
         let logger = LoggerFactory.make(config)
         let crypto: OpenSSLCrypto
         do {
@@ -35,14 +45,102 @@ enum ServeCommand {
             printError("DATABASE_URL: \(error)")
             return 78
         }
-        let server: Server
+        // --- Delivery acknowledgements (issue 6) ---
+        let unixMillis: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+        let outbox = store as? any EventStore & DeliveryStore
+        let deliveryConfig: DeliveryConfiguration
+        let deliveryReports: DeliveryReportQueue?
+        let deliveryWorker: DeliveryWorker?
         do {
-            server = try Server(config: config, dependencies: .init(store: store, crypto: crypto, logger: logger))
+            deliveryConfig = try DeliveryConfiguration.load(
+                from: Environment(environment),
+                sourceIDs: config.sources.keys
+            )
+            let reports = DeliveryReportQueue(sources: deliveryConfig.ackSources, now: unixMillis)
+            deliveryReports = deliveryConfig.isEnabled ? reports : nil
+            deliveryWorker = try outbox.map { outbox throws(ConfigurationError) in
+                try DeliveryWorker(
+                    store: outbox,
+                    configuration: deliveryConfig,
+                    sources: config.sources,
+                    crypto: crypto,
+                    reports: reports,
+                    logger: logger
+                )
+            }
         } catch {
             printError("configuration: \(error)")
             return 78
         }
-        let signals = SignalHandlers(stop: { server.stop() }, reload: { server.reloadCertificates() })
+        let ingestStore: any EventStore =
+            outbox.map { DeliveryOutbox(base: $0, ackSources: deliveryConfig.ackSources) } ?? store
+        let deliveryAPI = outbox.map { outbox in
+            DeliveriesAPI(
+                store: outbox,
+                jwt: JWTCodec(secret: config.jwtSecret, crypto: crypto),
+                auditor: nil,
+                logger: logger,
+                clock: unixMillis
+            )
+        }
+        // --- end of delivery acknowledgements ---
+        // --- Notifications and the security audit trail (issue 5) ---
+        let auditor = SecurityAuditor(
+            store: store as? any AuditStore,
+            crypto: crypto,
+            logger: logger,
+            clock: unixMillis,
+            sink: { line in FileHandleOutput.standardError(line) }
+        )
+        let apiJWT = JWTCodec(secret: config.jwtSecret, crypto: crypto)
+        var auditedHandlers: [any APIHandler] = []
+        if let notifications = store as? any NotificationStore {
+            auditedHandlers.append(
+                NotificationsAPI(
+                    store: notifications,
+                    jwt: apiJWT,
+                    crypto: crypto,
+                    auditor: auditor,
+                    logger: logger,
+                    clock: unixMillis
+                )
+            )
+        }
+        if let auditLog = store as? any AuditStore {
+            auditedHandlers.append(
+                AuditAPI(store: auditLog, jwt: apiJWT, auditor: auditor, logger: logger, clock: unixMillis)
+            )
+        }
+        // --- end of notifications and the security audit trail ---
+        let server: Server
+        do {
+            server = try Server(
+                config: config,
+                dependencies: .init(
+                    store: ingestStore,
+                    crypto: crypto,
+                    logger: logger,
+                    apiHandlers: (deliveryAPI.map { [$0] } ?? []) + auditedHandlers,
+                    auditor: auditor,
+                    deliveryObserver: deliveryReports,
+                    broker: BrokerFactory.make(redis, config: config, logger: logger)
+                )
+            )
+        } catch {
+            printError("configuration: \(error)")
+            return 78
+        }
+        deliveryWorker?.start()
+        let signals = SignalHandlers(
+            stop: {
+                // The worker releases its claims while the store is still open.
+                deliveryWorker?.stop(timeout: 3)
+                // Aggregated audit summaries are written while the store is still open.
+                auditor.flush()
+                server.stop()
+            },
+            reload: { server.reloadCertificates() }
+        )
         defer { withExtendedLifetime(signals) {} }
         do {
             try server.run()

@@ -4,7 +4,7 @@ import BridgeCore
 import BridgeStore
 
 /// What the shared suite calls beyond `EventStore`; every engine offers it.
-protocol StoreUnderTest: EventStore {
+protocol StoreUnderTest: EventStore, NotificationStore, AuditStore {
     /// Applies pending migrations and returns their versions.
     func migrate() throws -> [Int]
     /// Deletes events received before a time, in batches.

@@ -22,12 +22,17 @@ final class BridgeProcess {
     let environment: [String: String]
 
     private var process: Process?
+    private let isUp: (UInt16) -> Bool
     private var stdoutURL: URL { directory.appendingPathComponent("stdout.log") }
     private var stderrURL: URL { directory.appendingPathComponent("stderr.log") }
 
     /// Starts a server with the standard test configuration; `overrides` replace or add variables,
-    /// and a nil value removes one. Returns once `GET /api/health` answers 200.
-    static func start(_ overrides: [String: String?] = [:]) throws -> BridgeProcess {
+    /// and a nil value removes one. Returns once `isUp` says so: by default, once
+    /// `GET /api/health` answers 200 over plain HTTP.
+    static func start(
+        _ overrides: [String: String?] = [:],
+        isUp: @escaping (UInt16) -> Bool = BridgeProcess.answersHealth
+    ) throws -> BridgeProcess {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("bridge-itest-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -47,15 +52,21 @@ final class BridgeProcess {
         for (name, value) in overrides {
             environment[name] = value
         }
-        let server = BridgeProcess(port: port, directory: directory, environment: environment)
+        let server = BridgeProcess(port: port, directory: directory, environment: environment, isUp: isUp)
         try server.launch()
         return server
     }
 
-    private init(port: UInt16, directory: URL, environment: [String: String]) {
+    /// Whether `GET /api/health` on `port` answers 200 over plain HTTP.
+    static func answersHealth(_ port: UInt16) -> Bool {
+        (try? TestHTTPClient(port: port, timeout: .seconds(1)).get("/api/health"))?.status == 200
+    }
+
+    private init(port: UInt16, directory: URL, environment: [String: String], isUp: @escaping (UInt16) -> Bool) {
         self.port = port
         self.directory = directory
         self.environment = environment
+        self.isUp = isUp
     }
 
     deinit {
@@ -167,11 +178,7 @@ final class BridgeProcess {
             guard let process, process.isRunning else {
                 throw TestClientError.setup("bridge serve exited during start-up; log:\n\(logTail())")
             }
-            if let response = try? TestHTTPClient(port: port, timeout: .seconds(1)).get("/api/health"),
-                response.status == 200
-            {
-                return
-            }
+            if isUp(port) { return }
             Thread.sleep(forTimeInterval: 0.1)
         }
         stop()
