@@ -16,6 +16,7 @@ readonly PACKAGES=(
     postgresql
     redis-server
     python3
+    python3-pip
     prometheus
 )
 readonly SWIFT_HOME_DEFAULT=/opt/swift/usr/bin
@@ -76,5 +77,16 @@ check_swift() {
     log "using ${version}"
 }
 
+# The acknowledgement tests verify signatures with the reference Standard Webhooks library.
+install_python_packages() {
+    if python3 -c 'import standardwebhooks' 2>/dev/null; then
+        return
+    fi
+    log "installing the standardwebhooks Python package"
+    python3 -m pip install --quiet standardwebhooks 2>/dev/null \
+        || as_root python3 -m pip install --quiet --break-system-packages standardwebhooks
+}
+
 install_missing_packages
+install_python_packages
 check_swift
