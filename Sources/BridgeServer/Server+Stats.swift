@@ -35,7 +35,8 @@ extension Server {
     /// Adds `outbox` (pending acknowledgements, dead letters) to a stats document, reading the
     /// store; off the loop.
     static func addOutbox(to response: HTTPResponse, store: any EventStore) -> HTTPResponse {
-        guard let deliveries = store as? any DeliveryStore, response.body.last == UInt8(ascii: "}") else {
+        let engine = (store as? DeliveryOutbox)?.base ?? store
+        guard let deliveries = engine as? any DeliveryStore, response.body.last == UInt8(ascii: "}") else {
             return response
         }
         let counts = try? deliveries.deliveryCounts()
