@@ -12,15 +12,17 @@ enum ConfigCommand {
             return 64
         }
         let config: BridgeConfiguration
+        let redis: RedisConfiguration?
         do {
             config = try BridgeConfiguration.load(from: Environment(environment))
             try checkSecrets(config)
             _ = try StoreLocation.parse(config.databaseURL)
+            redis = try BrokerFactory.configuration(Environment(environment), databaseURL: config.databaseURL)
         } catch {
             printError("configuration: \(error)")
             return 78
         }
-        for (name, value) in effectiveSettings(config) {
+        for (name, value) in effectiveSettings(config, redis: redis) {
             print("\(name)=\(value)")
         }
         print("configuration ok")
@@ -41,8 +43,9 @@ enum ConfigCommand {
         }
     }
 
-    /// Every setting with its effective value; secrets show only that they are set.
-    static func effectiveSettings(_ config: BridgeConfiguration) -> [(String, String)] {
+    /// Every setting with its effective value; secrets show only that they are set, and the
+    /// Redis URL shows with its password masked.
+    static func effectiveSettings(_ config: BridgeConfiguration, redis: RedisConfiguration?) -> [(String, String)] {
         let ws = config.webSocket
         var settings: [(String, String)] = [
             ("HOST", config.host),
@@ -79,6 +82,8 @@ enum ConfigCommand {
             ("TLS_CERT_FILE", config.tlsCertFile ?? ""),
             ("TLS_KEY_FILE", config.tlsKeyFile ?? ""),
             ("STATS_TOKEN", config.statsToken == nil ? "" : "(set)"),
+            ("REDIS_URL", redis?.description ?? ""),
+            ("REDIS_CHANNEL_PREFIX", redis?.channelPrefix ?? ""),
             ("LOG_LEVEL", config.logLevel.rawValue),
             ("LOG_FORMAT", config.logFormat?.rawValue ?? "(json unless stderr is a terminal)"),
         ]

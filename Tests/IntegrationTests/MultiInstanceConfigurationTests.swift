@@ -1,5 +1,6 @@
 // Start-up refusals of multi-instance mode (issue 9): REDIS_URL with SQLite, and a malformed
-// REDIS_URL, each stop `bridge serve` with status 78, naming the variable and never the password.
+// REDIS_URL, each stop `bridge serve` and `bridge config check` with status 78, naming the
+// variable and never the password.
 
 import Foundation
 import Testing
@@ -51,8 +52,11 @@ struct MultiInstanceConfigurationTests {
         ),
     ]
 
-    @Test(arguments: refusals)
-    func serveRefusesToStartNamingTheVariable(_ refusal: Refusal) throws {
+    /// The commands that read the configuration and must refuse it alike.
+    static let commands = [["serve"], ["config", "check"]]
+
+    @Test(arguments: refusals, commands)
+    func refusesNamingTheVariable(_ refusal: Refusal, _ command: [String]) throws {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("bridge-mi-config-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -71,7 +75,7 @@ struct MultiInstanceConfigurationTests {
         if let databaseURL = refusal.databaseURL {
             environment["DATABASE_URL"] = databaseURL.isEmpty ? nil : databaseURL
         }
-        let result = try CLIResult.run(["serve"], environment: environment, in: directory)
+        let result = try CLIResult.run(command, environment: environment, in: directory)
         #expect(result.status == 78, "status \(String(describing: result.status)): \(result.stderr)")
         for word in refusal.mentions {
             #expect(result.stderr.contains(word), "the refusal does not mention \(word): \(result.stderr)")

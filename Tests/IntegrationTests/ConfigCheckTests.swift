@@ -1,0 +1,62 @@
+// `bridge config check`: a valid environment is echoed with every secret masked; a bad one is
+// refused with status 78 naming the variable, before anything is opened or served.
+
+import Foundation
+import Testing
+
+@Suite(.serialized)
+struct ConfigCheckTests {
+    static let redisPassword = "redis-pw-that-must-not-leak-0925"
+    static let statsToken = "stats-token-that-must-not-leak-3318"
+
+    private func environment(in directory: URL) -> [String: String] {
+        [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            "HOME": directory.path,
+            "HOST": "127.0.0.1",
+            "PORT": "0",
+            "DATABASE_URL": "postgres://bridge@127.0.0.1:1/bridge",
+            "JWT_SECRET": TestJWT.secret,
+            "WEBHOOK_SOURCES": "shop",
+            "WEBHOOK_SECRET_SHOP": WebhookSender.secret,
+            "STATS_TOKEN": Self.statsToken,
+            "REDIS_URL": "redis://:\(Self.redisPassword)@127.0.0.1:6390/2",
+            "REDIS_CHANNEL_PREFIX": "orders-eu",
+        ]
+    }
+
+    private func scratchDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("bridge-config-check-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    @Test func validEnvironmentIsShownWithSecretsMasked() throws {
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try CLIResult.run(["config", "check"], environment: environment(in: directory), in: directory)
+
+        #expect(result.status == 0, "status \(String(describing: result.status)): \(result.stderr)")
+        #expect(result.stdout.contains("configuration ok"))
+        #expect(result.stdout.contains("REDIS_CHANNEL_PREFIX=orders-eu"))
+        #expect(result.stdout.contains("REDIS_URL=redis://"))
+        #expect(result.stdout.contains("127.0.0.1:6390"))
+        let printed = result.stdout + result.stderr
+        for secret in [Self.redisPassword, Self.statsToken, TestJWT.secret, WebhookSender.secret] {
+            #expect(!printed.contains(secret), "a secret was printed")
+        }
+    }
+
+    @Test func badValueIsRefusedByName() throws {
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var environment = environment(in: directory)
+        environment["WS_MAX_CONNECTIONS"] = "-3"
+        let result = try CLIResult.run(["config", "check"], environment: environment, in: directory)
+
+        #expect(result.status == 78, "status \(String(describing: result.status)): \(result.stderr)")
+        #expect(result.stderr.contains("WS_MAX_CONNECTIONS"))
+        #expect(!result.stdout.contains("configuration ok"))
+    }
+}
