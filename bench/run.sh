@@ -6,6 +6,9 @@
 #   bench/run.sh                 # every scenario at full size (about 15 minutes)
 #   bench/run.sh --quick         # tiny sizes: a smoke run that checks the plumbing
 #   SCENARIOS="fanout1000 ingest_sqlite" bench/run.sh
+#   SERVERS=ours SCENARIOS=idle10000 bench/run.sh      # only some of ours, peer, limit
+#   SQLITE_SYNCHRONOUS=normal bench/run.sh              # passed through to the bridge
+#   SCENARIOS="cluster1 cluster2" bench/run.sh          # PostgreSQL + Redis, one and two instances
 #
 # Output: bench/results/<UTC time>.jsonl (one RESULT per server and scenario) and a markdown
 # table on stdout (also bench/results/<UTC time>.md).
@@ -19,6 +22,7 @@ SHARED="${SHARED_BENCH:-$ROOT/../shared/bench}"
 QUICK=0
 [[ "${1:-}" == "--quick" ]] && QUICK=1
 SCENARIOS="${SCENARIOS:-fanout1000 fanout100 idle10000 ingest_sqlite ingest_postgres}"
+SERVERS="${SERVERS:-peer limit ours}"
 # The same secrets for every server; the JWT secret is long enough for the bridge's minimum.
 JWT="bench-jwt-secret-for-all-three-servers-0123456789"
 SECRET="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -49,8 +53,14 @@ LIMIT="$("$SHARED/peers/c-limit/build.sh")"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/bridge-bench.XXXXXX")"
 SERVER_PID=""
 PG_DIR=""
+REDIS_PID=""
+PAIR_PIDS=()
 cleanup() {
     stop_server
+    for pid in "${PAIR_PIDS[@]}" $REDIS_PID; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
     if [[ -n "$PG_DIR" ]]; then
         runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$PG_DIR/data" -m fast stop >/dev/null 2>&1 || true
         rm -rf "$PG_DIR"
@@ -89,6 +99,23 @@ start_postgres() {
         -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
 }
 
+start_redis() {
+    [[ -n "$REDIS_PID" ]] && return
+    REDIS_PORT="$(free_port)"
+    redis-server --save '' --appendonly no --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$TMP" \
+        --daemonize no --logfile "$TMP/redis.log" >/dev/null 2>&1 &
+    REDIS_PID=$!
+    wait_port "$REDIS_PORT"
+}
+
+# fresh_database: a new PostgreSQL database; prints its URL.
+fresh_database() {
+    start_postgres
+    local db="bench_$RANDOM$RANDOM"
+    runuser -u postgres -- psql -q -h 127.0.0.1 -p "$PG_PORT" -c "CREATE DATABASE $db" >/dev/null
+    echo "postgres://postgres@127.0.0.1:$PG_PORT/$db"
+}
+
 # start_server KIND STORE CLIENTS: starts one server on a free port; sets PORT and SERVER_PID.
 start_server() {
     local kind="$1" store="$2" clients="$3"
@@ -96,12 +123,7 @@ start_server() {
     case "$kind" in
     ours)
         local url="sqlite:$TMP/ours-$RANDOM/bridge.sqlite3"
-        if [[ "$store" == postgres ]]; then
-            start_postgres
-            local db="bench_$RANDOM$RANDOM"
-            runuser -u postgres -- psql -q -h 127.0.0.1 -p "$PG_PORT" -c "CREATE DATABASE $db" >/dev/null
-            url="postgres://postgres@127.0.0.1:$PG_PORT/$db"
-        fi
+        [[ "$store" == postgres ]] && url="$(fresh_database)"
         HOST=127.0.0.1 PORT="$PORT" JWT_SECRET="$JWT" WEBHOOK_SOURCES=shop WEBHOOK_SECRET_SHOP="$SECRET" \
             ALLOWED_ORIGINS="$ORIGIN" DATABASE_URL="$url" LOG_LEVEL=warning \
             WS_MAX_CONNECTIONS=$((clients + 1000)) WS_MAX_CONNECTIONS_PER_IP=$((clients + 1000)) \
@@ -126,6 +148,7 @@ start_server() {
 measure() {
     local scenario="$1" kind="$2" store="$3"
     shift 3
+    [[ " $SERVERS " == *" $kind "* ]] || return 0
     local clients=0 arg
     local -a args=("$@")
     for ((arg = 0; arg < ${#args[@]}; arg++)); do
@@ -164,6 +187,73 @@ print(json.dumps(record))
 PY
 }
 
+# start_instance URL CLIENTS: one bridge of a multi-instance cluster (PostgreSQL + Redis);
+# prints "PORT PID".
+start_instance() {
+    local url="$1" clients="$2" port
+    port="$(free_port)"
+    HOST=127.0.0.1 PORT="$port" JWT_SECRET="$JWT" WEBHOOK_SOURCES=shop WEBHOOK_SECRET_SHOP="$SECRET" \
+        ALLOWED_ORIGINS="$ORIGIN" DATABASE_URL="$url" REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" \
+        LOG_LEVEL=warning WS_MAX_CONNECTIONS=$((clients + 1000)) WS_MAX_CONNECTIONS_PER_IP=$((clients + 1000)) \
+        WS_MAX_CONNECTIONS_PER_USER=$((clients + 1000)) "$BRIDGE" serve >>"$TMP/instance-$port.log" 2>&1 &
+    local pid=$!
+    wait_port "$port" >&2
+    echo "$port $pid"
+}
+
+# measure_cluster SCENARIO INSTANCES CLIENTS WEBHOOKS RATE: INSTANCES bridges share one
+# PostgreSQL database and one Redis; one wsload per instance sends WEBHOOKS at RATE/s to its
+# instance while CLIENTS clients listen there. Every client should get its own instance's
+# events (checked by wsload) and every other instance's ("foreign-run", counted here).
+measure_cluster() {
+    local scenario="$1" instances="$2" clients="$3" webhooks="$4" rate="$5"
+    [[ " $SERVERS " == *" ours "* ]] || return 0
+    start_redis
+    local url i
+    url="$(fresh_database)"
+    local -a ports=() pids=() loads=()
+    for ((i = 0; i < instances; i++)); do
+        read -r port pid < <(start_instance "$url" "$clients")
+        ports+=("$port")
+        pids+=("$pid")
+        PAIR_PIDS+=("$pid")
+    done
+    for ((i = 0; i < instances; i++)); do
+        "$WSLOAD" fanout --host 127.0.0.1 --port "${ports[$i]}" --secret "$SECRET" --jwt-secret "$JWT" \
+            --origin "$ORIGIN" --clients 50 --webhooks 100 --drain-ms 500 >/dev/null 2>&1 || true
+    done
+    log "$scenario: $instances instance(s), $clients clients each, $webhooks webhooks each at $rate/s"
+    for ((i = 0; i < instances; i++)); do
+        "$WSLOAD" fanout --host 127.0.0.1 --port "${ports[$i]}" --pid "${pids[$i]}" --secret "$SECRET" \
+            --jwt-secret "$JWT" --origin "$ORIGIN" --clients "$clients" --webhooks "$webhooks" --rate "$rate" \
+            --http-conns 4 --drain-ms 3000 --poll-us 1000 >"$TMP/cluster-$i.txt" 2>&1 &
+        loads+=($!)
+    done
+    for ((i = 0; i < instances; i++)); do
+        wait "${loads[$i]}" || true
+    done
+    for ((i = 0; i < instances; i++)); do
+        local line foreign
+        line="$(grep '^RESULT ' "$TMP/cluster-$i.txt" | tail -n 1 | sed 's/^RESULT //')"
+        foreign="$(sed -n 's/.*foreign-run \([0-9]*\).*/\1/p' "$TMP/cluster-$i.txt" | tail -n 1)"
+        [[ -n "$line" ]] || { log "$scenario: instance $i produced no RESULT"; tail -5 "$TMP/cluster-$i.txt" >&2; continue; }
+        python3 - "$scenario" "$i" "$instances" "$clients" "$webhooks" "${foreign:-0}" "$line" >>"$RESULTS" <<'PY'
+import json, sys
+scenario, index, instances, clients, webhooks, foreign, line = sys.argv[1:8]
+record = json.loads(line)
+record.update(scenario=scenario, server=f"instance{index}", store="postgres", instances=int(instances))
+record["foreign"] = int(foreign)
+record["foreign_expected"] = int(clients) * int(webhooks) * (int(instances) - 1)
+print(json.dumps(record))
+PY
+    done
+    for pid in "${pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    PAIR_PIDS=()
+}
+
 size() { [[ "$QUICK" == 1 ]] && echo "$2" || echo "$1"; }
 
 for scenario in $SCENARIOS; do
@@ -199,6 +289,12 @@ for scenario in $SCENARIOS; do
     scale100k)
         measure "$scenario" ours sqlite connections --clients "$(size 100000 500)" --hold-s "$(size 60 2)" \
             --drain-ms 5000 --ramp 5000 --connect-timeout-s 300
+        ;;
+    cluster1)
+        measure_cluster "$scenario" 1 "$(size 1000 50)" "$(size 8000 200)" 400
+        ;;
+    cluster2)
+        measure_cluster "$scenario" 2 "$(size 500 50)" "$(size 4000 200)" 200
         ;;
     *) log "unknown scenario $scenario"; exit 2 ;;
     esac

@@ -30,6 +30,32 @@ def main(path):
         for line in handle:
             record = json.loads(line)
             by_scenario[record["scenario"]][record["server"]] = record
+    clusters = {name: servers for name, servers in by_scenario.items() if name.startswith("cluster")}
+    singles = {name: servers for name, servers in by_scenario.items() if name not in clusters}
+    if singles:
+        print_comparison(singles)
+    if clusters:
+        print_clusters(clusters)
+
+
+def print_clusters(by_scenario):
+    """One row per instance: its own events (checked by wsload) and the other instances' ones."""
+    print()
+    print("| scenario | instance | clients | own deliveries/s | own p99 ms | own lost/dup | "
+          "cross deliveries (got/expected) | all deliveries/s | server CPU s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for scenario, servers in by_scenario.items():
+        for name, record in sorted(servers.items()):
+            own_rate = record.get("deliveries_per_s") or 0
+            total = record.get("deliveries", 0) + record.get("foreign", 0)
+            everything = total / record["duration_s"] if record.get("duration_s") else 0
+            print(f"| {scenario} | {name} | {record.get('clients_ready')} | {own_rate:,.0f} | "
+                  f"{record.get('p99_ms', 0):.1f} | {record.get('lost', 0)}/{record.get('duplicates', 0)} | "
+                  f"{record.get('foreign', 0):,}/{record.get('foreign_expected', 0):,} | {everything:,.0f} | "
+                  f"{record.get('server_cpu_s', 0):.2f} |")
+
+
+def print_comparison(by_scenario):
     print("| scenario | metric | ours | Node peer | C limit | ours/peer | ours/limit |")
     print("|---|---|---|---|---|---|---|")
     for scenario, servers in by_scenario.items():
