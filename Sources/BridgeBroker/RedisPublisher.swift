@@ -13,8 +13,8 @@ import Foundation
 /// instances back-fill the gap on their next check, and the next full presence refresh repairs
 /// the counts.
 ///
-/// Threading: `pending`, `stopping` and `dropped` are guarded by `condition`; `connection` and
-/// `backoff` belong to the publisher thread.
+/// Threading: `pending`, `stopping` and `dropped` are guarded by `condition`; `connection`,
+/// `backoff` and `presenceRefused` belong to the publisher thread.
 final class RedisPublisher: @unchecked Sendable {
     /// One message to publish.
     enum Outgoing {
