@@ -3,8 +3,8 @@
 import BridgeCore
 import BridgeCrypto
 
-/// Feeds one input to the client-message parser, the webhook verifier and validator, the JWT
-/// codec and the room, origin and timestamp checks.
+/// Feeds one input to the client-message parser, the webhook verifier and validator, the
+/// presence report decoder, the JWT codec and the room, origin and timestamp checks.
 enum FuzzTargets {
     /// The fixed clock, in Unix seconds; the seeds' timestamps and expiries sit around it.
     static let now: Int64 = 1_700_000_000
@@ -54,6 +54,7 @@ enum FuzzTargets {
         clientFrame(bytes)
         webhookBody(bytes)
         delivery(CarvedDelivery(bytes))
+        presence(bytes)
         let text = String(decoding: bytes, as: UTF8.self)
         token(text)
         room(text)
@@ -150,6 +151,24 @@ enum FuzzTargets {
         }
         FuzzCheck.require(accepted, "real verifier refused its own signature")
         webhookBody(delivery.body)
+    }
+
+    /// A presence report from the broker: an accepted one survives encode and decode, and
+    /// taking it in keeps every count within the bounds the wire format promises.
+    private static func presence(_ bytes: [UInt8]) {
+        guard let report = try? PresenceWireFormat.decode(bytes) else { return }
+        let again = try? PresenceWireFormat.decode(PresenceWireFormat.encode(report))
+        FuzzCheck.require(again == report, "presence report does not survive encode and decode")
+        var cluster = ClusterPresence(localInstanceID: "local")
+        cluster.apply(report, now: 0)
+        cluster.apply(report, now: 1)
+        let bound = PresenceWireFormat.maxCount
+        FuzzCheck.require((0...bound).contains(cluster.remoteConnections), "remote connections out of bounds")
+        for entry in report.users {
+            FuzzCheck.require(cluster.remoteCount(entry.user) == entry.count, "a report heard twice counted twice")
+        }
+        cluster.expire(now: 1 + ClusterPresence.expirySeconds + 1)
+        FuzzCheck.require(cluster.remoteInstances == 0 && cluster.remoteConnections == 0, "expiry left counts behind")
     }
 
     /// A token from an `auth` message or an `access_token` query argument.

@@ -9,6 +9,9 @@ import Synchronization
 /// them with one `PSUBSCRIBE` and hears its own events back too (the ordering gate drops what it
 /// already delivered). Redis only has to be fast: a message lost while Redis is away is read
 /// back from the database by the receivers' gap repair.
+///
+/// Presence reports (each instance's connection counts) travel on one more channel,
+/// `<prefix>:presence`, over the same two connections.
 public final class RedisBroker: EventBroker {
     /// Room on top of the largest webhook body for the event's other fields and escaping.
     static let envelopeBytes = 64 * 1024
@@ -31,16 +34,22 @@ public final class RedisBroker: EventBroker {
 
     /// Queues `event` for every instance; returns at once.
     public func publish(_ event: StoredEvent) {
-        publisher.enqueue(event)
+        publisher.enqueue(.event(event))
+    }
+
+    /// Queues `report` for every instance; returns at once.
+    public func publish(_ report: PresenceReport) {
+        publisher.enqueue(.presence(report))
     }
 
     /// Starts both connections' threads.
     public func start(
         onEvent: @escaping @Sendable (StoredEvent) -> Void,
+        onPresence: @escaping @Sendable (PresenceReport) -> Void,
         onState: @escaping @Sendable (BrokerState) -> Void
     ) {
         publisher.start()
-        subscriber.start(onEvent: onEvent) { [self] state in
+        subscriber.start(.init(onEvent: onEvent, onPresence: onPresence)) { [self] state in
             currentState.withLock { $0 = state }
             onState(state)
         }

@@ -1,19 +1,30 @@
-// Sends committed events to Redis from its own thread, pipelined, without ever holding up ingest.
+// Sends committed events and presence reports to Redis from its own thread, pipelined, without
+// ever holding up ingest or the event loop.
 
 import BridgeCore
 import Foundation
 
-/// Queues events and publishes them over one connection on a dedicated thread.
+/// Queues events and presence reports and publishes them over one connection on a dedicated
+/// thread.
 ///
-/// `enqueue` only appends to a bounded queue, so ingest never waits for Redis. The thread takes
-/// everything queued, sends it as one pipeline of `PUBLISH` commands and reads the replies.
-/// When Redis is away the batch is dropped: the database has every event, and other instances
-/// back-fill the gap on their next check.
+/// `enqueue` only appends to a bounded queue, so neither ingest nor the loop waits for Redis.
+/// The thread takes everything queued, sends it as one pipeline of `PUBLISH` commands and reads
+/// the replies. When Redis is away the batch is dropped: the database has every event, other
+/// instances back-fill the gap on their next check, and the next full presence refresh repairs
+/// the counts.
 ///
-/// Threading: `pending`, `stopping` and `dropped` are guarded by `condition`; `connection` and
-/// `backoff` belong to the publisher thread.
+/// Threading: `pending`, `stopping` and `dropped` are guarded by `condition`; `connection`,
+/// `backoff` and `presenceRefused` belong to the publisher thread.
 final class RedisPublisher: @unchecked Sendable {
-    /// Events waiting beyond this are dropped (and back-filled by the receivers).
+    /// One message to publish.
+    enum Outgoing {
+        /// A committed event, for its organisation's channel.
+        case event(StoredEvent)
+        /// A presence report, for the presence channel.
+        case presence(PresenceReport)
+    }
+
+    /// Messages waiting beyond this are dropped (and back-filled or refreshed later).
     static let maxPending = 50_000
     /// Connect, read and write timeout of the publishing connection.
     static let timeoutMillis = 2_000
@@ -22,7 +33,7 @@ final class RedisPublisher: @unchecked Sendable {
     private let logger: Logger
     private let condition = NSCondition()
     private let finished = DispatchSemaphore(value: 0)
-    private var pending: [StoredEvent] = []
+    private var pending: [Outgoing] = []
     private var stopping = false
     private var running = false
     private var dropped = 0
@@ -30,6 +41,7 @@ final class RedisPublisher: @unchecked Sendable {
     private var backoff = ReconnectBackoff()
     private var retryAt = 0.0
     private var failing = false
+    private var presenceRefused = false
 
     /// Prepares a publisher; nothing connects until `start`.
     init(config: RedisConfiguration, logger: Logger) {
@@ -52,8 +64,8 @@ final class RedisPublisher: @unchecked Sendable {
         thread.start()
     }
 
-    /// Queues `event` for publishing; drops it when the queue is full.
-    func enqueue(_ event: StoredEvent) {
+    /// Queues `message` for publishing; drops it when the queue is full.
+    func enqueue(_ message: Outgoing) {
         condition.lock()
         defer { condition.unlock() }
         guard running, !stopping else { return }
@@ -61,7 +73,7 @@ final class RedisPublisher: @unchecked Sendable {
             dropped += 1
             return
         }
-        pending.append(event)
+        pending.append(message)
         if pending.count == 1 { condition.signal() }
     }
 
@@ -89,8 +101,8 @@ final class RedisPublisher: @unchecked Sendable {
         connection = nil
     }
 
-    /// Waits for events; nil once stopping and nothing is left.
-    private func nextBatch() -> [StoredEvent]? {
+    /// Waits for messages; nil once stopping and nothing is left.
+    private func nextBatch() -> [Outgoing]? {
         condition.lock()
         defer { condition.unlock() }
         while pending.isEmpty, !stopping {
@@ -100,26 +112,37 @@ final class RedisPublisher: @unchecked Sendable {
         let batch = pending
         pending = []
         if dropped > 0 {
-            logger.warning("broker publish queue full; events dropped", (Logger.Key.count, String(dropped)))
+            logger.warning("broker publish queue full; messages dropped", (Logger.Key.count, String(dropped)))
             dropped = 0
         }
         return batch
     }
 
-    private func publish(_ batch: [StoredEvent]) {
+    private func publish(_ batch: [Outgoing]) {
         guard let connection = connect() else { return }
         do throws(RedisError) {
-            for event in batch {
-                try connection.append([
-                    Array("PUBLISH".utf8),
-                    Array(config.channel(orgID: event.event.orgID).utf8),
-                    StoredEventWireFormat.encode(event),
-                ])
+            for message in batch {
+                switch message {
+                case .event(let event):
+                    try connection.append([
+                        Array("PUBLISH".utf8),
+                        Array(config.channel(orgID: event.event.orgID).utf8),
+                        StoredEventWireFormat.encode(event),
+                    ])
+                case .presence(let report):
+                    try connection.append([
+                        Array("PUBLISH".utf8),
+                        Array(config.presenceChannel.utf8),
+                        PresenceWireFormat.encode(report),
+                    ])
+                }
             }
-            for _ in batch {
-                if case .error = try connection.readReply() {
+            for message in batch {
+                guard case .error(let text) = try connection.readReply() else { continue }
+                guard case .presence = message else {
                     throw RedisError(.protocolViolation, "the server refused PUBLISH")
                 }
+                presenceRefusedOnce(text)
             }
             if failing {
                 failing = false
@@ -128,6 +151,18 @@ final class RedisPublisher: @unchecked Sendable {
         } catch {
             lose(error, dropping: batch.count)
         }
+    }
+
+    /// A Redis user whose ACL predates presence may refuse its channel. Events must go on
+    /// regardless, so the refusal costs cluster-wide caps (logged once), never the connection.
+    private func presenceRefusedOnce(_ text: String) {
+        guard !presenceRefused else { return }
+        presenceRefused = true
+        logger.warning(
+            "broker refused presence reports; connection caps stay per instance",
+            (Logger.Key.reason, String(text.prefix(200))),
+            ("broker.channel", config.presenceChannel)
+        )
     }
 
     /// The open connection, or a new one; nil while Redis is away and the next try is not due.

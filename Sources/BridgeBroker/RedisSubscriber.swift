@@ -1,9 +1,12 @@
-// Listens on every organisation's channel from its own thread, and reconnects when the link drops.
+// Listens on every organisation's channel and the presence channel from its own thread, and
+// reconnects when the link drops.
 
 import BridgeCore
 import Foundation
 
-/// Holds one `PSUBSCRIBE` connection and hands every valid event to `onEvent`.
+/// Holds one connection subscribed to every organisation's channel (`PSUBSCRIBE`) and to the
+/// presence channel (`SUBSCRIBE`), and hands every valid event to `onEvent` and every valid
+/// presence report to `onPresence`.
 ///
 /// Reads are polled with a short timeout, so `stop` takes effect within `pollMillis`. A quiet
 /// link is probed with `PING`; one that stays silent past `silenceMillis` counts as lost, as does
@@ -14,6 +17,14 @@ import Foundation
 /// Threading: `stopping` and `running` are guarded by `condition`; everything else belongs to
 /// the subscriber thread.
 final class RedisSubscriber: @unchecked Sendable {
+    /// Where valid messages go.
+    struct Receivers: Sendable {
+        /// Called with every valid event.
+        var onEvent: @Sendable (StoredEvent) -> Void
+        /// Called with every valid presence report.
+        var onPresence: @Sendable (PresenceReport) -> Void
+    }
+
     /// Longest wait in one poll, so that `stop` is noticed quickly.
     static let pollMillis: Int32 = 200
     /// Quiet time after which the subscriber sends `PING`.
@@ -24,6 +35,8 @@ final class RedisSubscriber: @unchecked Sendable {
     static let timeoutMillis = 2_000
     /// How often, at most, refused messages are reported in the log.
     static let refusalLogSeconds = 60.0
+    /// Messages read while waiting for a subscription's confirmation before giving up.
+    static let maxMessagesBeforeConfirmation = 10_000
 
     private let config: RedisConfiguration
     private let logger: Logger
@@ -43,17 +56,14 @@ final class RedisSubscriber: @unchecked Sendable {
     }
 
     /// Starts the subscriber thread.
-    func start(
-        onEvent: @escaping @Sendable (StoredEvent) -> Void,
-        onState: @escaping @Sendable (BrokerState) -> Void
-    ) {
+    func start(_ receivers: Receivers, onState: @escaping @Sendable (BrokerState) -> Void) {
         condition.lock()
         defer { condition.unlock() }
         guard !running else { return }
         running = true
         stopping = false
         let thread = Thread { [self] in
-            run(onEvent: onEvent, onState: onState)
+            run(receivers, onState: onState)
             finished.signal()
         }
         thread.name = "bridge-redis-subscribe"
@@ -82,20 +92,17 @@ final class RedisSubscriber: @unchecked Sendable {
         return stopping
     }
 
-    private func run(
-        onEvent: @escaping @Sendable (StoredEvent) -> Void,
-        onState: @escaping @Sendable (BrokerState) -> Void
-    ) {
+    private func run(_ receivers: Receivers, onState: @escaping @Sendable (BrokerState) -> Void) {
         var wasConnected = false
         var reported = false
         while !isStopping {
             do {
-                let connection = try subscribe()
+                let connection = try subscribe(receivers)
                 backoff.reset()
                 wasConnected = true
                 logger.info("broker subscribed", ("broker.pattern", config.channelPattern))
                 onState(.connected)
-                try listen(connection, onEvent: onEvent)
+                try listen(connection, receivers)
                 connection.close()
                 break
             } catch {
@@ -115,10 +122,10 @@ final class RedisSubscriber: @unchecked Sendable {
     }
 
     /// Connects and subscribes; returns once the server confirmed the subscription.
-    private func subscribe() throws(RedisError) -> RedisConnection {
+    private func subscribe(_ receivers: Receivers) throws(RedisError) -> RedisConnection {
         let connection = try RedisConnection.open(config, timeoutMillis: Self.timeoutMillis)
         let pattern = Array(config.channelPattern.utf8)
-        let reply = try connection.command([Array("PSUBSCRIBE".utf8), pattern])
+        let reply = try subscription("PSUBSCRIBE", pattern, on: connection, receivers)
         if case .error(let text) = reply {
             // Redis's own words (`NOPERM …`) name the rule, never a credential.
             throw RedisError(.protocolViolation, "the server refused PSUBSCRIBE: \(text.prefix(200))")
@@ -128,19 +135,55 @@ final class RedisSubscriber: @unchecked Sendable {
         else {
             throw RedisError(.protocolViolation, "the server did not confirm PSUBSCRIBE")
         }
+        try subscribePresence(connection, receivers)
         return connection
     }
 
+    /// Sends one `SUBSCRIBE` or `PSUBSCRIBE` and returns its answer. Messages on what the
+    /// connection already listens to can arrive before it; they are handled on the way.
+    private func subscription(
+        _ command: String,
+        _ name: [UInt8],
+        on connection: RedisConnection,
+        _ receivers: Receivers
+    ) throws(RedisError) -> RedisReply {
+        try connection.append([Array(command.utf8), name])
+        for _ in 0..<Self.maxMessagesBeforeConfirmation {
+            let reply = try connection.readReply()
+            guard case .array(let parts) = reply, let kind = parts.first?.text, kind == "pmessage" || kind == "message"
+            else { return reply }
+            handle(reply, receivers)
+        }
+        throw RedisError(.protocolViolation, "the server did not confirm \(command)")
+    }
+
+    /// Subscribes to the presence channel on the same connection. A refusal (a Redis user whose
+    /// ACL predates presence) is logged and lived with: events matter more than cluster caps.
+    private func subscribePresence(_ connection: RedisConnection, _ receivers: Receivers) throws(RedisError) {
+        let channel = Array(config.presenceChannel.utf8)
+        let reply = try subscription("SUBSCRIBE", channel, on: connection, receivers)
+        if case .error(let text) = reply {
+            logger.warning(
+                "broker refused the presence channel; connection caps stay per instance",
+                (Logger.Key.reason, String(text.prefix(200))),
+                ("broker.channel", config.presenceChannel)
+            )
+            return
+        }
+        guard case .array(let parts) = reply, parts.count == 3, parts[0].text == "subscribe",
+            parts[1] == .bytes(channel)
+        else {
+            throw RedisError(.protocolViolation, "the server did not confirm SUBSCRIBE")
+        }
+    }
+
     /// Reads messages until stopped (returns) or the link fails (throws).
-    private func listen(
-        _ connection: RedisConnection,
-        onEvent: @escaping @Sendable (StoredEvent) -> Void
-    ) throws(RedisError) {
+    private func listen(_ connection: RedisConnection, _ receivers: Receivers) throws(RedisError) {
         var lastHeard = Self.nowMillis()
         var pingSent = false
         while !isStopping {
             while let reply = try connection.bufferedReply() {
-                handle(reply, onEvent: onEvent)
+                handle(reply, receivers)
             }
             if try connection.waitReadable(timeoutMillis: Self.pollMillis) {
                 try connection.readAvailable()
@@ -160,7 +203,7 @@ final class RedisSubscriber: @unchecked Sendable {
         }
     }
 
-    private func handle(_ reply: RedisReply, onEvent: (StoredEvent) -> Void) {
+    private func handle(_ reply: RedisReply, _ receivers: Receivers) {
         guard case .array(let parts) = reply, let kind = parts.first?.text else {
             refuse("a reply that is not a message")
             return
@@ -182,11 +225,23 @@ final class RedisSubscriber: @unchecked Sendable {
                     refuse("an event for another organisation than its channel's")
                     return
                 }
-                onEvent(event)
+                receivers.onEvent(event)
             } catch {
                 refuse(error.description)
             }
-        case "pong", "psubscribe", "punsubscribe":
+        case "message":
+            guard parts.count == 3, case .bytes(let channel) = parts[1], case .bytes(let payload) = parts[2],
+                channel == Array(config.presenceChannel.utf8)
+            else {
+                refuse("a message of the wrong shape or on an unexpected channel")
+                return
+            }
+            do {
+                receivers.onPresence(try PresenceWireFormat.decode(payload))
+            } catch {
+                refuse("presence report: \(error.description)")
+            }
+        case "pong", "psubscribe", "punsubscribe", "subscribe", "unsubscribe":
             break
         default:
             refuse("a reply of an unexpected kind")

@@ -10,21 +10,30 @@ public enum BrokerState: String, Sendable {
     case disconnected
 }
 
-/// Carries committed events between instances. The database stays the source of truth: a lost
-/// message is repaired from it, so the broker only has to be fast.
+/// Carries committed events, and each instance's connection counts, between instances. The
+/// database stays the source of truth for events: a lost message is repaired from it, so the
+/// broker only has to be fast. Presence reports carry absolute counts and are sent again
+/// periodically, so a lost one heals by itself.
 public protocol EventBroker: AnyObject, Sendable {
     /// Publishes a committed, pushed event to every instance (this one included may hear it
     /// back; receivers drop what they already delivered). Must not block for long.
     func publish(_ event: StoredEvent)
 
+    /// Publishes this instance's connection counts to every instance (this one included may
+    /// hear it back; receivers ignore their own). Returns at once; may drop the report when the
+    /// link is down or backed up.
+    func publish(_ report: PresenceReport)
+
     /// Starts receiving. `onEvent` is called with every event another instance (or this one)
-    /// published; `onState` whenever the link goes up or down. Both run on the broker's thread.
+    /// published, `onPresence` with every well-formed presence report, and `onState` whenever
+    /// the link goes up or down. All three run on the broker's thread.
     func start(
         onEvent: @escaping @Sendable (StoredEvent) -> Void,
+        onPresence: @escaping @Sendable (PresenceReport) -> Void,
         onState: @escaping @Sendable (BrokerState) -> Void
     )
 
-    /// Stops receiving and closes the connections.
+    /// Stops receiving and closes the connections, after sending what is queued.
     func stop()
 
     /// The link's state now.

@@ -32,14 +32,16 @@ public struct MessageBudget: Sendable {
     }
 
     /// Charges one message of `connection`, belonging to `user` when authenticated.
-    public mutating func charge(connection: Int, user: String?, now: Double) -> BudgetDecision {
+    ///
+    /// - Parameter userCost: what the message costs the user's budget; see `userCost(local:cluster:)`.
+    public mutating func charge(connection: Int, user: String?, now: Double, userCost: Double = 1) -> BudgetDecision {
         var entry =
             connections[connection] ?? (TokenBucket(capacity: messages, windowSeconds: windowSeconds, now: now), [])
         var allowed = entry.bucket.take(now: now)
         if let user {
             var bucket = users[user] ?? TokenBucket(capacity: messages, windowSeconds: windowSeconds, now: now)
             // Charge the user even when the connection is over, so parallel connections share one budget.
-            allowed = bucket.take(now: now) && allowed
+            allowed = bucket.take(now: now, cost: userCost) && allowed
             users[user] = bucket
         }
         defer { connections[connection] = entry }
@@ -47,6 +49,15 @@ public struct MessageBudget: Sendable {
         entry.rejections.removeAll { now - $0 >= windowSeconds }
         entry.rejections.append(now)
         return entry.rejections.count >= closeAfterRejections ? .close : .reject
+    }
+
+    /// The cost of one message to the budget of a user with `local` connections on this instance
+    /// and `cluster` on all instances together: `cluster / local`, at least 1. Each instance keeps
+    /// its own bucket per user, so a user spread over several instances gets the matching share
+    /// of the budget on each, and the whole cluster holds them to about one budget.
+    public static func userCost(local: Int, cluster: Int) -> Double {
+        guard local > 0, cluster > local else { return 1 }
+        return Double(cluster) / Double(local)
     }
 
     /// Forgets a closed connection (its user's bucket stays).

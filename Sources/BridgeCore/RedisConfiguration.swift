@@ -98,6 +98,10 @@ public struct RedisConfiguration: Sendable, Equatable, CustomStringConvertible {
     /// The pattern that matches every organisation's channel.
     public var channelPattern: String { "\(channelPrefix):events:*" }
 
+    /// The channel that carries every instance's presence reports (connection counts). It lies
+    /// outside `channelPattern`, so event listeners never see it.
+    public var presenceChannel: String { "\(channelPrefix):presence" }
+
     /// The organisation a channel name belongs to, or nil when the name is not one of ours.
     public func orgID(fromChannel channel: String) -> String? {
         let start = "\(channelPrefix):events:"

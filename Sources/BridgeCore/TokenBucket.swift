@@ -20,11 +20,17 @@ public struct TokenBucket: Sendable, Equatable {
         updatedAt = now
     }
 
-    /// Takes one token if there is one; returns whether the action is allowed.
-    public mutating func take(now: Double) -> Bool {
+    /// Takes `cost` tokens (at least one) if the bucket holds them; returns whether the action
+    /// is allowed.
+    ///
+    /// A cost above `capacity` could never be paid at once, so a full bucket allows it and goes
+    /// into debt by the difference, which the refill pays back before the next action. Over
+    /// time the rate is `refillPerSecond / cost` actions per second whatever the cost.
+    public mutating func take(now: Double, cost: Double = 1) -> Bool {
         refill(now: now)
-        guard tokens >= 1 else { return false }
-        tokens -= 1
+        let price = cost.isFinite ? max(cost, 1) : capacity
+        guard tokens >= min(price, capacity) else { return false }
+        tokens -= price
         return true
     }
 

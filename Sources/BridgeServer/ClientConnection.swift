@@ -114,7 +114,7 @@ struct CapKeys {
 
     /// The key of a user: organisation and subject, which together name one person.
     static func userKey(_ claims: JWTClaims) -> String {
-        claims.orgID + "\u{0}" + claims.subject
+        PresenceReport.userKey(orgID: claims.orgID, subject: claims.subject)
     }
 }
 

@@ -25,6 +25,8 @@ enum LoopCommand: Sendable {
     case backfill(orgID: String, broadcasts: [Broadcast]?, full: Bool)
     /// The broker link went up or down.
     case brokerState(BrokerState)
+    /// Another instance's connection counts (or this one's, heard back).
+    case presence(PresenceReport)
     /// Load the TLS certificate and key files again.
     case reloadCertificates
     /// Periodic timer work: auth deadlines and the like.

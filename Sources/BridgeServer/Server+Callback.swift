@@ -88,6 +88,8 @@ extension Server {
                 backfillArrived(orgID: orgID, broadcasts: broadcasts, full: full)
             case .brokerState(let state):
                 brokerStateChanged(state)
+            case .presence(let report):
+                presenceArrived(report)
             case .reloadCertificates:
                 reloadCertificatesOnLoop(lws_get_context(wsi))
             case .tick:

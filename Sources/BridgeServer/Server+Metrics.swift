@@ -29,6 +29,18 @@ extension Server {
             help: "Seconds since the server started.",
             value: Clock.monotonic() - startedAt
         )
+        if broker != nil {
+            text.gauge(
+                "bridge_cluster_instances",
+                help: "Bridge instances heard from through the broker, this one included.",
+                value: Double(1 + clusterPresence.remoteInstances)
+            )
+            text.gauge(
+                "bridge_cluster_connections",
+                help: "Open WebSocket connections on every instance heard from, this one included.",
+                value: Double(connections.count + clusterPresence.remoteConnections)
+            )
+        }
         text.counter(
             "bridge_websocket_connections_accepted_total",
             help: "WebSocket connections accepted.",

@@ -86,6 +86,10 @@ extension Server {
         let previous = brokerState
         brokerState = state
         logger.info("broker state changed", ("broker.state", state.rawValue))
-        if state == .connected, previous != .connected { backfillAll() }
+        if state == .connected, previous != .connected {
+            backfillAll()
+            // Reports sent while the link was down were dropped: tell the others everything again.
+            presenceSchedule?.refreshSoon()
+        }
     }
 }

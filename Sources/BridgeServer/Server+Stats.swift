@@ -52,6 +52,18 @@ extension Server {
         return updated
     }
 
+    /// `cluster`: every instance this one knows of, itself included, and their connections.
+    private func clusterStats(_ json: inout JSONText) {
+        json.key("cluster")
+        json.beginObject()
+        json.field("instanceId", clusterPresence.localInstanceID)
+        json.field("instances", Int64(1 + clusterPresence.remoteInstances))
+        json.field("connections", Int64(connections.count + clusterPresence.remoteConnections))
+        json.field("broker", brokerState.rawValue)
+        json.field("presenceRefused", Int64(presenceRefusals.count))
+        json.endObject()
+    }
+
     /// The stats document.
     func statsResponse() -> HTTPResponse {
         let ingest = ingestCounters.snapshot
@@ -127,6 +139,7 @@ extension Server {
             json.beginObject()
             json.field("status", brokerState.rawValue)
             json.endObject()
+            if broker != nil { clusterStats(&json) }
         }
         return HTTPResponse(status: 200, body: body)
     }

@@ -41,8 +41,7 @@ extension Server {
                 return refuseUpgrade(wsi, .error(401, code: "unauthorized", message: error.message))
             }
         }
-        if let claims, connectionsPerUser[CapKeys.userKey(claims), default: 0] >= config.webSocket.maxConnectionsPerUser
-        {
+        if let claims, clusterConnections(of: CapKeys.userKey(claims)) >= config.webSocket.maxConnectionsPerUser {
             counters.userCapRejected += 1
             return refuseUpgrade(wsi, tooManyConnections("too many connections for this user"))
         }
@@ -75,14 +74,20 @@ extension Server {
     private func takeCapPlaces(_ keys: CapKeys) {
         openConnectionCount += 1
         connectionsPerIP[keys.address, default: 0] += 1
-        if let user = keys.user { connectionsPerUser[user, default: 0] += 1 }
+        if let user = keys.user {
+            connectionsPerUser[user, default: 0] += 1
+            userCountChanged(user)
+        }
     }
 
     /// Gives back what `takeCapPlaces` took.
     func releaseCapPlaces(_ keys: CapKeys) {
         openConnectionCount -= 1
         Self.decrement(&connectionsPerIP, keys.address)
-        if let user = keys.user { Self.decrement(&connectionsPerUser, user) }
+        if let user = keys.user {
+            Self.decrement(&connectionsPerUser, user)
+            userCountChanged(user)
+        }
     }
 
     private static func decrement(_ counts: inout [String: Int], _ key: String) {
@@ -162,7 +167,7 @@ extension Server {
             return 0
         }
         let user = connection.claims.map(CapKeys.userKey)
-        switch budget.charge(connection: connection.id, user: user, now: now) {
+        switch budget.charge(connection: connection.id, user: user, now: now, userCost: messageCost(for: user)) {
         case .allow:
             break
         case .reject:
@@ -272,12 +277,13 @@ extension Server {
         } else {
             // The first auth of a connection that upgraded without a token: the user cap applies now.
             let user = CapKeys.userKey(claims)
-            guard connectionsPerUser[user, default: 0] < config.webSocket.maxConnectionsPerUser else {
+            guard clusterConnections(of: user) < config.webSocket.maxConnectionsPerUser else {
                 counters.userCapRejected += 1
                 close(connection, .tryAgainLater, "too many connections for this user")
                 return
             }
             connectionsPerUser[user, default: 0] += 1
+            userCountChanged(user)
             connection.userCounted = true
         }
         connection.claims = claims
@@ -466,6 +472,7 @@ extension Server {
         tickCount &+= 1
         if tickCount % 4 == 0 { sweep(now: now) }
         if draining { checkDrained(now: now) }
+        if broker != nil { presenceTick(now: now) }
     }
 
     private func sweep(now: Double) {

@@ -78,6 +78,12 @@ public final class Server: @unchecked Sendable {
     var openConnectionCount = 0
     var connectionsPerIP: [String: Int] = [:]
     var connectionsPerUser: [String: Int] = [:]
+    /// What this instance reports of its own per-user counts; nil without a broker.
+    var presenceSchedule: PresenceSchedule?
+    /// The other instances' counts, as their presence reports said.
+    var clusterPresence: ClusterPresence
+    /// Presence reports refused for passing a bound, and how many of them were logged.
+    var presenceRefusals = (count: 0, logged: 0)
     var budget: MessageBudget
     var counters = EdgeCounters()
     var tickCount = 0
@@ -131,6 +137,9 @@ public final class Server: @unchecked Sendable {
             windowSeconds: Double(config.webSocket.rateLimitWindowMillis) / 1000
         )
         requestIDPrefix = crypto.randomBytes(4).map { String($0, radix: 16) }.joined()
+        let instanceID = UUIDv4.make(crypto: crypto)
+        clusterPresence = ClusterPresence(localInstanceID: instanceID)
+        presenceSchedule = dependencies.broker == nil ? nil : PresenceSchedule(instanceID: instanceID)
         ingest = IngestPipeline(
             store: dependencies.store,
             verifiers: verifiers,
@@ -166,6 +175,7 @@ public final class Server: @unchecked Sendable {
                     let now = Clock.monotonic()
                     inbox.post(.remote(Broadcast(stored, receivedAt: now, committedAt: now)))
                 },
+                onPresence: { report in inbox.post(.presence(report)) },
                 onState: { state in inbox.post(.brokerState(state)) }
             )
         }
@@ -177,6 +187,7 @@ public final class Server: @unchecked Sendable {
         )
         while lws_service(context, 0) >= 0, !finishedDraining {}
         ticker.stop()
+        if let broker, let schedule = presenceSchedule { broker.publish(schedule.finalReport) }
         inbox.attach(nil)
         lws_context_destroy(context)
         withExtendedLifetime(vhost) {}

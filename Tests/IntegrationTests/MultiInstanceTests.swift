@@ -1,5 +1,6 @@
 // Several bridge processes behind one PostgreSQL and one Redis (issue 9): every client on every
-// instance sees every event once, in seq order, through broker outages and instance crashes.
+// instance sees every event once, in seq order, through broker outages and instance crashes; and
+// the per-user connection cap counts the user's connections on every instance.
 
 import BridgeCore
 import Foundation
@@ -198,6 +199,105 @@ struct MultiInstanceTests {
         #expect(resumed.staysQuiet(), "the resumed client got an event twice")
         let watched = bystander.collectEvents(Int(total))
         #expect(watched.seqs == Array(1...total), "bystander: \(watched.other)")
+    }
+
+    @Test
+    func thePerUserConnectionCapHoldsAcrossInstances() throws {
+        let cluster = try BridgeCluster(count: 2, overrides: ["WS_MAX_CONNECTIONS_PER_USER": "2"])
+        let (first, second) = (cluster[0], cluster[1])
+        let token = TestJWT.make(sub: "alice", org: "acme")
+        var held = try (1...2).map { _ in try TestWebSocket.connect(port: first.port, token: token) }
+        defer {
+            for client in held { client.close() }
+        }
+        #expect(
+            try second.waitForClusterConnections(2),
+            "the second instance never heard of the first one's connections:\n\(cluster.logTails())"
+        )
+        let view = try second.stats()["cluster"]
+        #expect(view?["instances"]?.integerValue == 2, "\(String(describing: view))")
+        #expect(view?["broker"]?.stringValue == "connected")
+
+        let refused = try TestWebSocket.handshake(port: second.port, options: .init(token: token))
+        guard case .refused(let response) = refused else {
+            Issue.record("a third connection of alice on the other instance was accepted")
+            return
+        }
+        #expect(response.status == 429, "\(response.summary)")
+        #expect(response.json?["error"]?["code"]?.stringValue == "too_many_connections", "\(response.summary)")
+
+        let bob = try TestWebSocket.connect(port: second.port, token: TestJWT.make(sub: "bob", org: "acme"))
+        defer { bob.close() }
+        #expect(try bob.pingPong(), "another user was affected by alice's cap")
+
+        // A connection without a token meets the cluster-wide cap at its first `auth` message.
+        let late = try TestWebSocket.connect(port: second.port)
+        try late.sendJSON(["type": "auth", "token": token])
+        let ending = try late.receiveClose(timeout: .seconds(5))
+        #expect(ending.closeCode == 1013, "first-message auth over the cluster cap: \(ending)")
+        late.close()
+
+        let metrics = try second.metricsText()
+        #expect(try PrometheusSamples(metrics)["bridge_cluster_instances"] == 2)
+        #expect(try BridgeProcess.promtoolProblems(metrics) == nil)
+
+        held.removeFirst().close()
+        var readmitted: TestWebSocket?
+        for _ in 0..<100 where readmitted == nil {
+            switch try TestWebSocket.handshake(port: second.port, options: .init(token: token)) {
+            case .upgraded(let socket):
+                readmitted = socket
+            case .refused(let response):
+                #expect(response.status == 429, "\(response.summary)")
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
+        guard let readmitted else {
+            Issue.record("alice's closed connection still counts on the other instance:\n\(cluster.logTails())")
+            return
+        }
+        held.append(readmitted)
+        #expect(try readmitted.pingPong())
+    }
+
+    @Test
+    func hostilePresenceMessagesAreRefusedWithoutHarm() throws {
+        let cluster = try BridgeCluster(count: 2)
+        let publisher = try TestRedisClient(url: cluster.redisURL)
+        let channel = "\(cluster.channelPrefix):presence"
+        let forged = "0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f"
+        let good = #"{"v":1,"instance":"\#(forged)","connections":1,"final":false,"users":[]}"#
+        let hostile = [
+            "not json", "[]", String(good.dropLast()),
+            good.replacingOccurrences(of: #""connections":1"#, with: #""connections":-1"#),
+            good.replacingOccurrences(of: #""users":[]"#, with: #""users":[["acme","alice",99999999]]"#),
+            good.replacingOccurrences(of: #""users":[]"#, with: #""users":[["acme","alice",1],["acme","alice",1]]"#),
+            String(repeating: "[", count: 5_000),
+        ]
+        for message in hostile {
+            #expect(try publisher.publish(channel, Array(message.utf8)) == 2, "both instances must be subscribed")
+        }
+        for instance in cluster.instances {
+            try instance.expectHealthy()
+            #expect(
+                instance.eventually { $0.log.contains("broker message refused") },
+                "refusals are not logged:\n\(cluster.logTails())"
+            )
+            // The forged instance never got in: every report naming it was malformed.
+            #expect(instance.eventually { (try? $0.stats()["cluster"]?["instances"]?.integerValue) == 2 })
+        }
+    }
+}
+
+extension BridgeProcess {
+    /// Polls `condition` every 100 ms for at most `bound`; whether it came true.
+    fileprivate func eventually(within bound: Duration = .seconds(10), _ condition: (BridgeProcess) -> Bool) -> Bool {
+        let deadline = ContinuousClock.now + bound
+        while !condition(self) {
+            guard ContinuousClock.now < deadline else { return false }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return true
     }
 }
 

@@ -1,4 +1,4 @@
-// Reading `GET /api/stats` of a test server: the rejection counters and the connection count.
+// Reading `GET /api/stats` of a test server: the rejection counters and the connection counts.
 
 import BridgeCore
 import Foundation
@@ -26,6 +26,18 @@ extension BridgeProcess {
         let deadline = ContinuousClock.now + bound
         while true {
             if try stats()["connections"]?["current"]?.integerValue == count { return true }
+            guard ContinuousClock.now < deadline else { return false }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
+    /// Polls stats every 50 ms until `cluster.connections` (this instance's and those it heard
+    /// of through the broker) equals `count`; false when `bound` passes first.
+    @discardableResult
+    func waitForClusterConnections(_ count: Int64, within bound: Duration = .seconds(10)) throws -> Bool {
+        let deadline = ContinuousClock.now + bound
+        while true {
+            if try stats()["cluster"]?["connections"]?.integerValue == count { return true }
             guard ContinuousClock.now < deadline else { return false }
             Thread.sleep(forTimeInterval: 0.05)
         }
