@@ -145,11 +145,13 @@ extension Server {
         guard let connection = connections[wsi.key], connection.closing == nil else { return 0 }
         let now = Clock.monotonic()
         connection.lastFrameAt = now
-        let expected = connection.incoming.count + chunk.count + Int(lws_remaining_packet_payload(wsi))
-        guard expected <= config.webSocket.maxMessageBytes else {
+        // The rest of the frame is the peer's claim, up to 2^63 - 1 bytes: compared, never added.
+        let limit = config.webSocket.maxMessageBytes
+        let received = connection.incoming.count + chunk.count
+        guard received <= limit, lws_remaining_packet_payload(wsi) <= limit - received else {
             connection.incoming = []
             counters.messageTooBig += 1
-            close(connection, .messageTooBig, "message exceeds \(config.webSocket.maxMessageBytes) bytes")
+            close(connection, .messageTooBig, "message exceeds \(limit) bytes")
             return 0
         }
         connection.incoming.append(contentsOf: chunk)

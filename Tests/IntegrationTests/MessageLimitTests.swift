@@ -11,7 +11,8 @@ extension HardeningTests {
     @Suite
     struct MessageLimitTests {
         @Test(arguments: [
-            MalformedFrame.messageOverTheLimit, .fragmentsOverTheLimit, .invalidUTF8Text, .invalidUTF8AcrossFragments,
+            MalformedFrame.messageOverTheLimit, .fragmentsOverTheLimit, .fragmentClaimingTheLargestLength,
+            .invalidUTF8Text, .invalidUTF8AcrossFragments,
         ])
         func refusedMessageClosesWithItsCodeAndIsCounted(_ malformed: MalformedFrame) throws {
             let server = try BridgeProcess.start(["WS_MAX_MESSAGE_BYTES": "4096"])

@@ -14,6 +14,7 @@ enum MalformedFrame: String, Sendable, CaseIterable, CustomStringConvertible {
     case invalidUTF8AcrossFragments
     case messageOverTheLimit
     case fragmentsOverTheLimit
+    case fragmentClaimingTheLargestLength
     case closeWithOneBytePayload
 
     /// Where libwebsockets 4.1 (Debian 12), which parses every frame before the bridge sees it,
@@ -37,7 +38,7 @@ enum MalformedFrame: String, Sendable, CaseIterable, CustomStringConvertible {
     var expectedCode: UInt16 {
         switch self {
         case .invalidUTF8Text, .invalidUTF8AcrossFragments: 1007
-        case .messageOverTheLimit, .fragmentsOverTheLimit: 1009
+        case .messageOverTheLimit, .fragmentsOverTheLimit, .fragmentClaimingTheLargestLength: 1009
         default: 1002
         }
     }
@@ -81,6 +82,11 @@ enum MalformedFrame: String, Sendable, CaseIterable, CustomStringConvertible {
                 WebSocketFrame(.text, part, fin: false), WebSocketFrame(.continuation, part, fin: false),
                 WebSocketFrame(.continuation, part, fin: false), WebSocketFrame(.continuation, part),
             ]
+        case .fragmentClaimingTheLargestLength:
+            // 2^63 - 1, the most RFC 6455 allows, after a first fragment: the sizes add past Int.max.
+            var claim = WebSocketFrame(.continuation, [UInt8](repeating: 0x20, count: 64))
+            claim.declaredLength = UInt64(Int64.max)
+            return [WebSocketFrame(.text, Array(ping[..<4]), fin: false), claim]
         case .closeWithOneBytePayload:
             return [WebSocketFrame(.close, [0x03])]
         }
