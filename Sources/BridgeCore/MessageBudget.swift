@@ -33,7 +33,7 @@ public struct MessageBudget: Sendable {
 
     /// Charges one message of `connection`, belonging to `user` when authenticated.
     ///
-    /// - Parameter userCost: what the message costs the user's budget; see `userCost(local:cluster:)`.
+    /// - Parameter userCost: what the message costs the user's budget; see `userCost(local:cluster:maxConnections:)`.
     public mutating func charge(connection: Int, user: String?, now: Double, userCost: Double = 1) -> BudgetDecision {
         var entry =
             connections[connection] ?? (TokenBucket(capacity: messages, windowSeconds: windowSeconds, now: now), [])
@@ -55,7 +55,12 @@ public struct MessageBudget: Sendable {
     /// and `cluster` on all instances together: `cluster / local`, at least 1. Each instance keeps
     /// its own bucket per user, so a user spread over several instances gets the matching share
     /// of the budget on each, and the whole cluster holds them to about one budget.
-    public static func userCost(local: Int, cluster: Int) -> Double {
+    ///
+    /// `cluster` counts for at most `maxConnections` (the per-user cap): more is a propagation
+    /// race or a forged presence report, and its cost would leave the user's bucket in a debt
+    /// that outlives the report by days.
+    public static func userCost(local: Int, cluster: Int, maxConnections: Int) -> Double {
+        let cluster = min(cluster, max(maxConnections, local))
         guard local > 0, cluster > local else { return 1 }
         return Double(cluster) / Double(local)
     }

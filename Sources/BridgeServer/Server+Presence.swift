@@ -27,7 +27,11 @@ extension Server {
     func messageCost(for user: String?) -> Double {
         guard let user, presenceSchedule != nil else { return 1 }
         let local = connectionsPerUser[user, default: 0]
-        return MessageBudget.userCost(local: local, cluster: clusterConnections(of: user))
+        return MessageBudget.userCost(
+            local: local,
+            cluster: clusterConnections(of: user),
+            maxConnections: config.webSocket.maxConnectionsPerUser
+        )
     }
 
     /// Presence work of one tick: hands due reports to the broker (which publishes them off the

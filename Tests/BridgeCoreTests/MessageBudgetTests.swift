@@ -36,14 +36,37 @@ struct MessageBudgetTests {
             (1, 1, 1), (1, 2, 2), (2, 3, 1.5), (0, 4, 1), (3, 1, 1),
         ]
         for row in table {
-            #expect(MessageBudget.userCost(local: row.local, cluster: row.cluster) == row.cost, "\(row)")
+            let cost = MessageBudget.userCost(local: row.local, cluster: row.cluster, maxConnections: 20)
+            #expect(cost == row.cost, "\(row)")
         }
+    }
+
+    @Test
+    func aClusterCountAboveTheCapCostsNoMoreThanTheCap() {
+        let table: [(local: Int, cluster: Int, cost: Double)] = [
+            (1, 1_000_001, 20), (1, 100_000_001, 20), (2, 1_000_002, 10), (25, 26, 1),
+        ]
+        for row in table {
+            #expect(MessageBudget.userCost(local: row.local, cluster: row.cluster, maxConnections: 20) == row.cost)
+        }
+    }
+
+    @Test
+    func aForgedClusterCountLeavesNoDebtThatOutlivesIt() {
+        // One presence report claiming a million connections for alice, then the report is gone.
+        var budget = MessageBudget(messages: 100, windowSeconds: 60, closeAfterRejections: 100)
+        let forged = MessageBudget.userCost(local: 1, cluster: 1_000_001, maxConnections: 20)
+        let decisions = [
+            budget.charge(connection: 1, user: "acme\u{0}alice", now: 0, userCost: forged),
+            budget.charge(connection: 1, user: "acme\u{0}alice", now: 1, userCost: 1),
+        ]
+        #expect(decisions == [.allow, .allow])
     }
 
     @Test
     func aUserOnTwoInstancesGetsHalfTheBudgetOnEach() {
         var budget = MessageBudget(messages: 10, windowSeconds: 60, closeAfterRejections: 100)
-        let cost = MessageBudget.userCost(local: 1, cluster: 2)
+        let cost = MessageBudget.userCost(local: 1, cluster: 2, maxConnections: 20)
         let decisions = (0..<10).map { _ in
             budget.charge(connection: 1, user: "acme\u{0}alice", now: 0, userCost: cost)
         }

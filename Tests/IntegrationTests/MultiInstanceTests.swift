@@ -287,6 +287,30 @@ struct MultiInstanceTests {
             #expect(instance.eventually { (try? $0.stats()["cluster"]?["instances"]?.integerValue) == 2 })
         }
     }
+
+    @Test
+    func aForgedPresenceCountCostsAUsersBudgetNoLongerThanItLasts() throws {
+        let cluster = try BridgeCluster(count: 1)
+        let instance = cluster[0]
+        let alice = try TestWebSocket.connect(port: instance.port, token: TestJWT.make(sub: "alice", org: "acme"))
+        defer { alice.close() }
+        let publisher = try TestRedisClient(url: cluster.redisURL)
+        let channel = "\(cluster.channelPrefix):presence"
+        let forged = "0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f"
+        // Well-formed, within the wire format's bounds, and a lie: a million connections of alice.
+        let lie = #"{"v":1,"instance":"\#(forged)","connections":1,"final":false,"users":[["acme","alice",1000000]]}"#
+        _ = try publisher.publish(channel, Array(lie.utf8))
+        #expect(instance.eventually { (try? $0.stats()["cluster"]?["instances"]?.integerValue) == 2 })
+        #expect(try alice.pingPong(), "a full bucket pays for one message whatever it costs")
+
+        let gone = #"{"v":1,"instance":"\#(forged)","connections":0,"final":true,"users":[]}"#
+        _ = try publisher.publish(channel, Array(gone.utf8))
+        #expect(instance.eventually { (try? $0.stats()["cluster"]?["instances"]?.integerValue) == 1 })
+        // 100 messages a minute: a debt of a million tokens would refuse alice for a week.
+        try alice.sendJSON(["type": "ping", "id": "after"])
+        let reply = try alice.receiveJSON()
+        #expect(reply["type"]?.stringValue == "pong", "alice is still paying for the forged count: \(reply)")
+    }
 }
 
 extension BridgeProcess {
