@@ -18,6 +18,10 @@ struct ReplayState {
     var through: Int64 = 0
     /// A page is wanted but waits for the send queue to drain below half.
     var waitingForDrain = false
+    /// Events of the last page not queued yet: a page can hold more than the send queue takes.
+    var backlog: [SharedFrame] = []
+    /// Whether the last page was full, so another may follow once its backlog is sent.
+    var morePages = false
     /// The `types` filter of the subscription.
     var types: Set<String>?
 }

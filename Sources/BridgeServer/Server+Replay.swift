@@ -134,14 +134,31 @@ extension Server {
             send(connection, ServerMessage.reset(room: page.room, seq: latest))
             return
         }
-        for (_, frame) in page.frames { send(connection, frame) }
+        state.backlog = page.frames.map(\.frame)
+        state.morePages = page.full
         state.sent += page.frames.count
         state.after = page.lastSeq ?? state.after
-        if page.full || latest > state.after {
-            connection.replays[page.room] = state
-            requestReplayPage(connection, room: page.room)
+        connection.replays[page.room] = state
+        sendBacklog(connection, room: page.room)
+    }
+
+    /// Queues a page's events while the send queue is under half full, the rest after later
+    /// writes; then asks for the next page or goes live.
+    private func sendBacklog(_ connection: ClientConnection, room: Room) {
+        guard var state = connection.replays[room], !state.live else { return }
+        let limit = config.webSocket.maxQueueBytes / 2
+        var queued = 0
+        while queued < state.backlog.count, connection.queuedBytes < limit, connection.closing == nil {
+            send(connection, state.backlog[queued])
+            queued += 1
+        }
+        state.backlog.removeFirst(queued)
+        connection.replays[room] = state
+        guard state.backlog.isEmpty, connection.closing == nil else { return }
+        if state.morePages || (latestSeqs[room.orgID] ?? 0) > state.after {
+            requestReplayPage(connection, room: room)
         } else {
-            goLive(connection, page.room, &state, through: state.after)
+            goLive(connection, room, &state, through: state.after)
         }
     }
 
@@ -155,8 +172,12 @@ extension Server {
     /// After a write: a replay that waited for the queue to drain may continue.
     func resumeWaitingReplays(_ connection: ClientConnection) {
         guard connection.queuedBytes < config.webSocket.maxQueueBytes / 2 else { return }
-        for (room, state) in connection.replays where state.waitingForDrain && !state.live {
-            requestReplayPage(connection, room: room)
+        for (room, state) in connection.replays where !state.live {
+            if !state.backlog.isEmpty {
+                sendBacklog(connection, room: room)
+            } else if state.waitingForDrain {
+                requestReplayPage(connection, room: room)
+            }
         }
     }
 

@@ -13,6 +13,8 @@ extension HardeningTests {
         static let missed = 500
         /// Events posted while, and right after, the client resumes.
         static let live = 100
+        /// Events of about 6 KB each that a resuming client missed.
+        static let largeEvents = 400
 
         @Test
         func resumeReplaysTheMissedEventsThenContinuesLiveWithoutGapOrDuplicate() throws {
@@ -83,6 +85,37 @@ extension HardeningTests {
             let live = try client.receiveJSON()
             #expect(live["eventId"]?.stringValue == next.eventID, "expected the next live event, got \(live)")
             #expect(live["seq"]?.integerValue == latest + 1)
+        }
+
+        @Test
+        func resumeOfLargeEventsIsPacedByTheSendQueueRatherThanOverflowingIt() throws {
+            let server = try BridgeProcess.start()
+            defer { server.stop() }
+            // 6 KB events: one replay page of 200 is more than the 1 MiB send queue holds.
+            let data = #"{"note":"\#(String(repeating: "x", count: 6_000))"}"#
+            let lanes = (0..<4).map { lane in
+                stride(from: lane, to: Self.largeEvents, by: 4).map {
+                    NativePayload.order(order: "ord_large_\($0)", data: data)
+                }
+            }
+            let seqs = try WebhookBurst.post(lanes, port: server.port)
+            #expect(seqs.joined().count == Self.largeEvents)
+
+            let client = try TestWebSocket.connect(port: server.port, token: TestJWT.make())
+            defer { client.close() }
+            try client.sendJSON(["type": "subscribe", "room": "org", "since": 0])
+            let subscribed = try client.receiveJSON()
+            #expect(subscribed["type"]?.stringValue == "subscribed", "\(subscribed)")
+            var received: [Int64] = []
+            while received.count < Self.largeEvents {
+                let message = try client.receive(timeout: .seconds(10))
+                guard case .text(let text) = message else {
+                    Issue.record("after \(received.count) events the resumed client got \(message)")
+                    break
+                }
+                received.append(PushedEvent(text)?.seq ?? -1)
+            }
+            #expect(received == Array(1...Int64(Self.largeEvents)))
         }
 
         @Test
