@@ -110,9 +110,10 @@ public struct RedisConfiguration: Sendable, Equatable, CustomStringConvertible {
         return PayloadValidator.isValidIdentifier(orgID) ? orgID : nil
     }
 
-    /// `redis://[user:***@]host:port/db`, with the password masked.
+    /// `redis://[user:***@]host:port/db`, with the password masked and the user %-escaped as in
+    /// a URL: decoded, a newline in it would split a log or `config check` line.
     public var description: String {
-        let credentials = password == nil ? "" : "\(username ?? ""):***@"
+        let credentials = password == nil ? "" : "\(Self.escaped(username ?? "")):***@"
         let shownHost = host.contains(":") ? "[\(host)]" : host
         return "redis://\(credentials)\(shownHost):\(port)/\(database)"
     }
@@ -199,6 +200,23 @@ public struct RedisConfiguration: Sendable, Equatable, CustomStringConvertible {
             throw ConfigurationError("REDIS_URL", "the user or password is not UTF-8 once %-escapes are undone")
         }
         return string
+    }
+
+    /// `text` with every byte outside RFC 3986's unreserved characters %-escaped.
+    private static func escaped(_ text: String) -> String {
+        let digits = Array("0123456789ABCDEF".utf8)
+        var bytes: [UInt8] = []
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                UInt8(ascii: "_"), UInt8(ascii: "~"):
+                bytes.append(byte)
+            default:
+                bytes += [UInt8(ascii: "%"), digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]]
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {

@@ -80,6 +80,18 @@ struct RedisConfigurationTests {
         #expect(try RedisConfiguration.parse("redis://[::1]").description == "redis://[::1]:6379/0")
     }
 
+    @Test(arguments: [
+        ("redis://us%0Aer:hunter2@h", "redis://us%0Aer:***@h:6379/0"),
+        ("redis://alice%3Ahunter2:x@h", "redis://alice%3Ahunter2:***@h:6379/0"),
+        ("redis://a%40b:hunter2@h", "redis://a%40b:***@h:6379/0"),
+        ("redis://d%C3%A9j%C3%A0-vu_1.~:hunter2@h", "redis://d%C3%A9j%C3%A0-vu_1.~:***@h:6379/0"),
+    ])
+    func theDescriptionShowsTheUserAsItWasEscaped(_ url: String, _ shown: String) throws {
+        // Decoded, a newline would split the line `config check` prints, and a colon or @ would
+        // make the user look like a password that was not masked.
+        #expect(try RedisConfiguration.parse(url).description == shown)
+    }
+
     @Test
     func withoutREDIS_URLThereIsNoBroker() throws {
         #expect(try RedisConfiguration.load(from: Environment(["REDIS_CHANNEL_PREFIX": "x"])) == nil)
