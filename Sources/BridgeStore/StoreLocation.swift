@@ -88,16 +88,19 @@ extension StoreLocation: CustomStringConvertible {
         }
     }
 
-    /// Replaces the password in `scheme://user:password@host/...` and in a `password=` query
-    /// parameter with `***`.
+    /// Replaces the password in `scheme://user:password@host/...` and in a `password=` or
+    /// `sslpassword=` query parameter with `***`.
+    ///
+    /// Everything from the first colon to the last `@` counts as the password, so that one with an
+    /// unescaped `/`, `?` or `#` (a broken URL, but still printed by `config check`) is hidden too;
+    /// an `@` further on only hides more.
     static func redactingPassword(_ url: String) -> String {
         guard let slashes = url.range(of: "://") else {
             return url
         }
         var redacted = url
-        let authorityEnd = url[slashes.upperBound...].firstIndex { "/?#".contains($0) } ?? url.endIndex
-        let authority = url[slashes.upperBound..<authorityEnd]
-        if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+        let rest = url[slashes.upperBound...]
+        if let at = rest.lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") {
             redacted = String(url[..<url.index(after: colon)]) + "***" + String(url[at...])
         }
         guard let query = redacted.firstIndex(of: "?") else {
@@ -108,7 +111,8 @@ extension StoreLocation: CustomStringConvertible {
             omittingEmptySubsequences: false
         )
         let safe = parameters.map { parameter in
-            parameter.lowercased().hasPrefix("password=") ? "password=***" : String(parameter)
+            let name = parameter.prefix { $0 != "=" }.lowercased()
+            return name.hasSuffix("password") && parameter.contains("=") ? "\(name)=***" : String(parameter)
         }
         return String(redacted[...query]) + safe.joined(separator: "&")
     }

@@ -62,6 +62,10 @@ struct StoreLocationTests {
                 "postgres://127.0.0.1/db?user=bridge&password=***"
             ),
             ("postgresql://a:b:c@h/db?PASSWORD=hunter2", "postgresql://a:***@h/db?password=***"),
+            ("postgres://bridge@h/db?sslpassword=hunter2&x=1", "postgres://bridge@h/db?sslpassword=***&x=1"),
+            // A password with an unescaped / ? or # is a broken URL, shown by `config check` all the same.
+            ("postgres://bridge:hun/ter2@h/db", "postgres://bridge:***@h/db"),
+            ("postgres://bridge:hunter2#x@h/db", "postgres://bridge:***@h/db"),
         ]
     )
     func descriptionsHidePasswords(url: String, shown: String) throws {
