@@ -56,11 +56,13 @@ final class ClientConnection {
 
     /// Appends a frame. When that would pass `limit` queued bytes, first conflates queued order
     /// updates (keeping only the newest of each entity); returns how many frames conflation
-    /// dropped, or nil when the queue still overflows.
+    /// dropped, or nil when the queue still overflows. A frame alone in the queue is taken
+    /// whatever its size: an event as large as the webhook body limit outgrows the default
+    /// limit once wrapped, and refusing it would refuse it to every client, at every resume.
     func enqueue(_ frame: SharedFrame, limit: Int) -> Int? {
         queue.append(frame)
         queuedBytes += frame.count
-        guard queuedBytes > limit else { return 0 }
+        guard queuedBytes > limit, queuedBytes > frame.count else { return 0 }
         let dropped = conflate()
         return queuedBytes <= limit ? dropped : nil
     }

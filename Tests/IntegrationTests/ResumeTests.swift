@@ -119,6 +119,28 @@ extension HardeningTests {
         }
 
         @Test
+        func anEventAsLargeAsTheWebhookLimitReachesLiveAndResumingClients() throws {
+            // The default limits: a 1 MiB body, and a 1 MiB send queue that its message outgrows.
+            let server = try BridgeProcess.start()
+            defer { server.stop() }
+            let live = try TestWebSocket.connect(port: server.port, token: TestJWT.make(sub: "watcher"))
+            defer { live.close() }
+            try live.subscribeConfirmed("org")
+
+            let data = #"{"note":"\#(String(repeating: "x", count: 1_048_400))"}"#
+            let accepted = try WebhookSender(port: server.port).deliver(.order(order: "ord_huge", data: data))
+            let pushed = try live.receiveJSON(timeout: .seconds(10))
+            #expect(pushed["eventId"]?.stringValue == accepted.eventID, "live: \(pushed["type"] ?? .null)")
+
+            let resumed = try TestWebSocket.connect(port: server.port, token: TestJWT.make(sub: "traveller"))
+            defer { resumed.close() }
+            try resumed.sendJSON(["type": "subscribe", "room": "org", "since": 0])
+            #expect(try resumed.receiveJSON()["type"]?.stringValue == "subscribed")
+            let replayed = try resumed.receiveJSON(timeout: .seconds(10))
+            #expect(replayed["eventId"]?.stringValue == accepted.eventID, "resume: \(replayed["type"] ?? .null)")
+        }
+
+        @Test
         func snapshotSendsTheLatestOrderAndItemStatesThenLiveUpdates() throws {
             let server = try BridgeProcess.start()
             defer { server.stop() }
