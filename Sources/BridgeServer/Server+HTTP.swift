@@ -202,9 +202,13 @@ extension Server {
         return 0
     }
 
-    /// An API handler finished.
+    /// An API handler finished: its pushes go to this instance's rooms, and through the broker
+    /// to every other instance's.
     func apiAnswered(_ key: ExchangeKey, _ result: APIResult) {
-        for push in result.pushes { deliver(push) }
+        for push in result.pushes {
+            deliver(push)
+            broker?.publish(push, instanceID: clusterPresence.localInstanceID)
+        }
         answer(
             DeferredReply(
                 exchange: key,
