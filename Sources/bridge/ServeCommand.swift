@@ -23,8 +23,10 @@ enum ServeCommand {
         }
         // --- Multi-instance mode through Redis (issue 9) ---
         let redis: RedisConfiguration?
+        let synchronous: SQLiteSynchronous?
         do {
             redis = try BrokerFactory.configuration(Environment(environment), databaseURL: config.databaseURL)
+            synchronous = try StoreFactory.synchronousMode(Environment(environment))
         } catch {
             printError("configuration: \(error)")
             return 78
@@ -40,7 +42,7 @@ enum ServeCommand {
         }
         let store: any EventStore
         do {
-            store = try StoreFactory.open(config.databaseURL)
+            store = try StoreFactory.open(config.databaseURL, synchronous: synchronous)
         } catch {
             printError("DATABASE_URL: \(error)")
             return 78
