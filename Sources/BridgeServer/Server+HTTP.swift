@@ -54,7 +54,13 @@ extension Server {
             }
             return 0
         case "/api/stats":
-            guard isStatsReader(request) else {
+            switch statsReader(request) {
+            case .allowed:
+                break
+            case .notAdmin:
+                let response = HTTPResponse.error(403, code: "forbidden", message: "stats are for admins")
+                return respond(exchange, response, closeBody: false)
+            case .unauthenticated:
                 let response = HTTPResponse.error(
                     401,
                     code: "unauthorized",

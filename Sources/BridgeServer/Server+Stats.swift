@@ -7,17 +7,27 @@ extension Server {
     /// Version reported by stats and health.
     static let version = "0.1.0"
 
-    /// Whether the request carries `STATS_TOKEN` or an admin JWT as its bearer token.
-    func isStatsReader(_ request: LWSRequest) -> Bool {
+    /// Who is asking for stats.
+    enum StatsReader {
+        /// `STATS_TOKEN` or an admin's token: may read.
+        case allowed
+        /// A valid token of a user who is not an admin: refused with 403.
+        case notAdmin
+        /// No bearer token, or one that is neither `STATS_TOKEN` nor a valid JWT: 401.
+        case unauthenticated
+    }
+
+    /// Reads the request's bearer token against `STATS_TOKEN` and the JWT secret.
+    func statsReader(_ request: LWSRequest) -> StatsReader {
         guard let header = request.header(WSI_TOKEN_HTTP_AUTHORIZATION), header.hasPrefix("Bearer ") else {
-            return false
+            return .unauthenticated
         }
         let token = String(header.dropFirst("Bearer ".count))
         if let statsToken = config.statsToken, constantTimeEquals(Array(token.utf8), Array(statsToken.utf8)) {
-            return true
+            return .allowed
         }
-        guard let claims = try? jwt.verify(token, now: Clock.unixSeconds()) else { return false }
-        return claims.role == .admin
+        guard let claims = try? jwt.verify(token, now: Clock.unixSeconds()) else { return .unauthenticated }
+        return claims.role == .admin ? .allowed : .notAdmin
     }
 
     /// Messages per interval over the last `seconds` seconds of samples (0 before there are two).

@@ -194,3 +194,35 @@ extension OperabilityTests {
         }
     }
 }
+
+extension OperabilityTests.StatsAndMetricsTests {
+    /// Who may read `/api/stats`, and what everybody else is told.
+    @Test
+    func statsAnswerAdminsAndTheStatsTokenOnly() throws {
+        let statsToken = "stats-token-for-the-access-matrix-0001"
+        let server = try BridgeProcess.start(["STATS_TOKEN": statsToken])
+        defer { server.stop() }
+        let client = TestHTTPClient(port: server.port)
+        let forged = TestJWT.make(claims: ["sub": "eve", "org": "acme", "role": "admin"], secret: "wrong-secret")
+        let cases: [(String, String?, Int)] = [
+            ("no token", nil, 401),
+            ("a token that is neither", "not-a-token", 401),
+            ("a forged admin token", forged, 401),
+            ("a member", TestJWT.make(sub: "bob", org: "acme", role: "member"), 403),
+            ("an admin", TestJWT.make(sub: "alice", org: "acme", role: "admin"), 200),
+            ("STATS_TOKEN", statsToken, 200),
+        ]
+        for (name, token, status) in cases {
+            let headers = token.map { [("Authorization", "Bearer \($0)")] } ?? []
+            let response = try client.get("/api/stats", headers: headers)
+            #expect(response.status == status, "\(name): \(response.summary)")
+            if status == 401 {
+                #expect(response.header("WWW-Authenticate") == "Bearer", "\(name)")
+                #expect(response.json?["error"]?["code"]?.stringValue == "unauthorized", "\(name)")
+            }
+            if status == 403 {
+                #expect(response.json?["error"]?["code"]?.stringValue == "forbidden", "\(name)")
+            }
+        }
+    }
+}
