@@ -226,3 +226,26 @@ extension OperabilityTests.StatsAndMetricsTests {
         }
     }
 }
+
+extension OperabilityTests.StatsAndMetricsTests {
+    /// A wrong method on a built-in endpoint is 405 with an `Allow` header naming the right ones.
+    @Test
+    func wrongMethodsAreAnsweredWithTheAllowedOnes() throws {
+        let server = try BridgeProcess.start()
+        defer { server.stop() }
+        let cases: [(String, String, String)] = [
+            ("POST", "/api/health", "GET, HEAD"),
+            ("DELETE", "/api/health/ready", "GET, HEAD"),
+            ("PUT", "/api/stats", "GET, HEAD"),
+            ("POST", "/metrics", "GET, HEAD"),
+            ("GET", "/webhooks/shop", "POST"),
+            ("PUT", "/webhooks/shop", "POST"),
+        ]
+        for (method, path, allowed) in cases {
+            let response = try TestHTTPClient(port: server.port).request(method, path)
+            #expect(response.status == 405, "\(method) \(path): \(response.summary)")
+            #expect(response.header("Allow") == allowed, "\(method) \(path)")
+            #expect(response.json?["error"]?["code"]?.stringValue == "method_not_allowed", "\(method) \(path)")
+        }
+    }
+}
