@@ -50,23 +50,14 @@ public enum RoomPushWireFormat {
 
     /// Reads one message; refuses anything `encode` would not have written.
     public static func decode(_ bytes: [UInt8]) throws(WireFormatError) -> Envelope {
-        guard bytes.count <= maxMessageBytes else {
-            throw WireFormatError(field: nil, "message is larger than \(maxMessageBytes) bytes")
-        }
-        guard JSONNesting.isWithin(bytes, limit: 2) else {
-            throw WireFormatError(field: nil, "message nests deeper than a push does")
-        }
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)),
-            let members = value.objectValue
-        else {
-            throw WireFormatError(field: nil, "message is not a JSON object")
-        }
-        guard members.keys.allSatisfy(knownKeys.contains) else {
-            throw WireFormatError(field: nil, "message has a field this version does not know")
-        }
-        guard case .integer(version)? = members["v"] else {
-            throw WireFormatError(field: "v", "must be \(version)")
-        }
+        // A push nests two levels deep: the object and its room list (the message is a string).
+        let members = try WireFormatEnvelope.members(
+            of: bytes,
+            maxBytes: maxMessageBytes,
+            depth: 2,
+            knownKeys: knownKeys,
+            version: version
+        )
         guard let instanceID = members["instance"]?.stringValue, PresenceWireFormat.isUUID(instanceID) else {
             throw WireFormatError(field: "instance", "must be a lowercase UUID")
         }
