@@ -8,27 +8,10 @@ public enum JSONWhitespace {
     public static func removed(from text: some Collection<UInt8>) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(text.count)
-        var inString = false
-        var escaped = false
+        var strings = JSONStringTracker()
         for byte in text {
-            if inString {
-                output.append(byte)
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
-                }
-                continue
-            }
-            switch byte {
-            case 0x20, 0x09, 0x0A, 0x0D:
-                continue
-            case UInt8(ascii: "\""):
-                inString = true
-                output.append(byte)
-            default:
+            let isWhitespace = byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
+            if strings.isInString(byte) || !isWhitespace {
                 output.append(byte)
             }
         }
