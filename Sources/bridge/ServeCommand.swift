@@ -76,15 +76,6 @@ enum ServeCommand {
         }
         let ingestStore: any EventStore =
             outbox.map { DeliveryOutbox(base: $0, ackSources: deliveryConfig.ackSources) } ?? store
-        let deliveryAPI = outbox.map { outbox in
-            DeliveriesAPI(
-                store: outbox,
-                jwt: JWTCodec(secret: config.jwtSecret, crypto: crypto),
-                auditor: nil,
-                logger: logger,
-                clock: unixMillis
-            )
-        }
         // --- end of delivery acknowledgements ---
         // --- Notifications and the security audit trail (issue 5) ---
         let auditor = SecurityAuditor(
@@ -96,6 +87,11 @@ enum ServeCommand {
         )
         let apiJWT = JWTCodec(secret: config.jwtSecret, crypto: crypto)
         var auditedHandlers: [any APIHandler] = []
+        if let outbox {
+            auditedHandlers.append(
+                DeliveriesAPI(store: outbox, jwt: apiJWT, auditor: auditor, logger: logger, clock: unixMillis)
+            )
+        }
         if let notifications = store as? any NotificationStore {
             auditedHandlers.append(
                 NotificationsAPI(
@@ -122,7 +118,7 @@ enum ServeCommand {
                     store: ingestStore,
                     crypto: crypto,
                     logger: logger,
-                    apiHandlers: (deliveryAPI.map { [$0] } ?? []) + auditedHandlers,
+                    apiHandlers: auditedHandlers,
                     auditor: auditor,
                     deliveryObserver: deliveryReports,
                     broker: BrokerFactory.make(redis, config: config, logger: logger)
