@@ -60,9 +60,10 @@ extension Server {
             }
             return 0
         case "/api/stats":
+            let onlyOrg: String?
             switch statsReader(request) {
-            case .allowed:
-                break
+            case .allowed(let orgID):
+                onlyOrg = orgID
             case .notAdmin:
                 let response = HTTPResponse.error(403, code: "forbidden", message: "stats are for admins")
                 return respond(exchange, response, closeBody: false)
@@ -77,7 +78,7 @@ extension Server {
             }
             // Outbox figures need a database read, so the answer is finished off the loop.
             exchange.phase = .waiting
-            let loopPart = statsResponse()
+            let loopPart = statsResponse(onlyOrg: onlyOrg)
             let store = self.store
             let inbox = self.inbox
             let key = exchange.key

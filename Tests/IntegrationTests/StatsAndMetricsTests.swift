@@ -224,6 +224,19 @@ extension OperabilityTests.StatsAndMetricsTests {
                 #expect(response.json?["error"]?["code"]?.stringValue == "forbidden", "\(name)")
             }
         }
+
+        // An organisation's admin sees its own organisation among the connected ones, no other.
+        let acme = try TestWebSocket.connect(port: server.port, token: TestJWT.make(sub: "bob", org: "acme"))
+        defer { acme.close() }
+        let globex = try TestWebSocket.connect(port: server.port, token: TestJWT.make(sub: "eve", org: "globex"))
+        defer { globex.close() }
+        func organisations(_ token: String) throws -> Set<String> {
+            let response = try client.get("/api/stats", headers: [("Authorization", "Bearer \(token)")])
+            guard case .array(let rows)? = response.json?["connections"]?["perOrg"] else { return [] }
+            return Set(rows.compactMap { $0["orgId"]?.stringValue })
+        }
+        #expect(try organisations(TestJWT.make(sub: "alice", org: "acme", role: "admin")) == ["acme"])
+        #expect(try organisations(statsToken) == ["acme", "globex"])
     }
 }
 
