@@ -17,6 +17,7 @@ extension Server {
         )
         exchanges[wsi.key] = exchange
         let method = request.method
+        exchange.isHead = method == "HEAD"
         if path.hasPrefix("/webhooks/") {
             if draining {
                 // The sender retries elsewhere or later; nothing of this request was stored.
@@ -312,7 +313,9 @@ extension Server {
                 $0.rejected[code, default: 0] += 1
             }
         }
-        response.closeAfter = response.closeAfter || closeBody
+        // After a HEAD answer lws would still expect the body its content-length announced, so
+        // the connection closes instead of carrying the next request.
+        response.closeAfter = response.closeAfter || closeBody || exchange.isHead
         response.headers.append(("x-request-id", exchange.requestID))
         exchange.phase = .headers(response)
         lws_callback_on_writable(exchange.wsi)
@@ -338,6 +341,7 @@ extension Server {
             return 0
         case .body(let response):
             exchanges[wsi.key] = nil
+            if exchange.isHead { return -1 }
             let frame = SharedFrame(payload: response.body)
             let written = lws_write(wsi, frame.payload, frame.count, LWS_WRITE_HTTP_FINAL)
             guard written >= 0, !response.closeAfter else { return -1 }

@@ -262,3 +262,29 @@ extension OperabilityTests.StatsAndMetricsTests {
         }
     }
 }
+
+extension OperabilityTests.StatsAndMetricsTests {
+    /// `HEAD` gets the headers `GET` would, and not one byte of body, even on a kept-alive socket.
+    @Test(arguments: ["/api/health/live", "/api/health", "/metrics"])
+    func headAnswersCarryNoBody(_ path: String) throws {
+        let server = try BridgeProcess.start()
+        defer { server.stop() }
+        let socket = try LoopbackSocket.connect(port: server.port)
+        defer { socket.close() }
+        let deadline = ContinuousClock.now + .seconds(5)
+        let request = "HEAD \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /api/health/live HTTP/1.1\r\nHost: x\r\n\r\n"
+        try socket.send(Array(request.utf8), until: deadline)
+        var received: [UInt8] = []
+        for _ in 0..<100 {
+            let chunk = try socket.receive(until: deadline)
+            if chunk.isEmpty { break }
+            received += chunk
+        }
+        let text = String(decoding: received, as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 200"), "\(text.prefix(200))")
+        let parts = text.components(separatedBy: "\r\n\r\n")
+        // One head, nothing after it: no body, and no answer to a request smuggled behind it.
+        #expect(parts.count == 2 && parts[1].isEmpty, "bytes after the HEAD answer's headers: \(parts.dropFirst())")
+        #expect(text.lowercased().contains("content-length:"))
+    }
+}
