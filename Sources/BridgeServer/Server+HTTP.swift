@@ -91,7 +91,12 @@ extension Server {
         case "/ws":
             return respond(
                 exchange,
-                .error(426, code: "upgrade_required", message: "GET /ws must be a WebSocket upgrade"),
+                .error(
+                    426,
+                    code: "upgrade_required",
+                    message: "GET /ws must be a WebSocket upgrade",
+                    headers: [("upgrade", "websocket")]
+                ),
                 closeBody: false
             )
         default:

@@ -260,6 +260,11 @@ extension OperabilityTests.StatsAndMetricsTests {
             #expect(response.header("Allow") == allowed, "\(method) \(path)")
             #expect(response.json?["error"]?["code"]?.stringValue == "method_not_allowed", "\(method) \(path)")
         }
+        // A plain GET of the WebSocket endpoint is told which protocol to upgrade to.
+        let plain = try TestHTTPClient(port: server.port).get("/ws")
+        #expect(plain.status == 426, "\(plain.summary)")
+        #expect(plain.header("Upgrade") == "websocket")
+        #expect(plain.json?["error"]?["code"]?.stringValue == "upgrade_required")
     }
 }
 
