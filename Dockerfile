@@ -58,8 +58,9 @@ VOLUME ["/var/lib/bridge/data"]
 EXPOSE 8080
 USER bridge:bridge
 
-# Health: GET /api/health answers 200 while the bridge and its store are up, 503 otherwise.
-# The image has no HTTP client; probe from outside, e.g. a Kubernetes
-# `httpGet: {path: /api/health, port: 8080}` readiness and liveness probe.
+# Health: GET /api/health/live answers 200 while the process serves HTTP; GET /api/health/ready
+# answers 503 while the store (or Redis) is down or the instance drains. The image has no HTTP
+# client; probe from outside, e.g. Kubernetes `httpGet: {path: /api/health/live, port: 8080}` as
+# the liveness probe and `/api/health/ready` as the readiness probe (docs/deployment.md).
 ENTRYPOINT ["/usr/local/bin/bridge"]
 CMD ["serve"]

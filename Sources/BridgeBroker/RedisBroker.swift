@@ -11,7 +11,8 @@ import Synchronization
 /// back from the database by the receivers' gap repair.
 ///
 /// Presence reports (each instance's connection counts) travel on one more channel,
-/// `<prefix>:presence`, over the same two connections.
+/// `<prefix>:presence`, and notifications on `<prefix>:notifications`, over the same two
+/// connections.
 public final class RedisBroker: EventBroker {
     /// Room on top of the largest webhook body for the event's other fields and escaping.
     static let envelopeBytes = 64 * 1024
@@ -42,14 +43,20 @@ public final class RedisBroker: EventBroker {
         publisher.enqueue(.presence(report))
     }
 
+    /// Queues `push` for every instance; returns at once.
+    public func publish(_ push: RoomPush, instanceID: String) {
+        publisher.enqueue(.push(push, instanceID: instanceID))
+    }
+
     /// Starts both connections' threads.
     public func start(
         onEvent: @escaping @Sendable (StoredEvent) -> Void,
         onPresence: @escaping @Sendable (PresenceReport) -> Void,
+        onPush: @escaping @Sendable (RoomPushWireFormat.Envelope) -> Void,
         onState: @escaping @Sendable (BrokerState) -> Void
     ) {
         publisher.start()
-        subscriber.start(.init(onEvent: onEvent, onPresence: onPresence)) { [self] state in
+        subscriber.start(.init(onEvent: onEvent, onPresence: onPresence, onPush: onPush)) { [self] state in
             currentState.withLock { $0 = state }
             onState(state)
         }

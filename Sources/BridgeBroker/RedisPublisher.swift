@@ -22,6 +22,8 @@ final class RedisPublisher: @unchecked Sendable {
         case event(StoredEvent)
         /// A presence report, for the presence channel.
         case presence(PresenceReport)
+        /// A notification for rooms, for the notifications channel.
+        case push(RoomPush, instanceID: String)
     }
 
     /// Messages waiting beyond this are dropped (and back-filled or refreshed later).
@@ -135,14 +137,22 @@ final class RedisPublisher: @unchecked Sendable {
                         Array(config.presenceChannel.utf8),
                         PresenceWireFormat.encode(report),
                     ])
+                case .push(let push, let instanceID):
+                    // A push that cannot travel still goes out as an empty message, so that
+                    // every queued message has exactly one reply to read; receivers refuse it.
+                    try connection.append([
+                        Array("PUBLISH".utf8),
+                        Array(config.notificationsChannel.utf8),
+                        RoomPushWireFormat.encode(push, instanceID: instanceID) ?? [],
+                    ])
                 }
             }
             for message in batch {
                 guard case .error(let text) = try connection.readReply() else { continue }
-                guard case .presence = message else {
+                if case .event = message {
                     throw RedisError(.protocolViolation, "the server refused PUBLISH")
                 }
-                presenceRefusedOnce(text)
+                sideChannelRefusedOnce(text)
             }
             if failing {
                 failing = false
@@ -153,15 +163,16 @@ final class RedisPublisher: @unchecked Sendable {
         }
     }
 
-    /// A Redis user whose ACL predates presence may refuse its channel. Events must go on
-    /// regardless, so the refusal costs cluster-wide caps (logged once), never the connection.
-    private func presenceRefusedOnce(_ text: String) {
+    /// A Redis user whose ACL predates presence and notifications may refuse their channels.
+    /// Events must go on regardless, so the refusal costs cluster-wide caps and cross-instance
+    /// notifications (logged once), never the connection.
+    private func sideChannelRefusedOnce(_ text: String) {
         guard !presenceRefused else { return }
         presenceRefused = true
         logger.warning(
-            "broker refused presence reports; connection caps stay per instance",
+            "broker refused presence or notification messages; caps and notifications stay per instance",
             (Logger.Key.reason, String(text.prefix(200))),
-            ("broker.channel", config.presenceChannel)
+            ("broker.channel", "\(config.presenceChannel) \(config.notificationsChannel)")
         )
     }
 

@@ -23,6 +23,8 @@ final class RedisSubscriber: @unchecked Sendable {
         var onEvent: @Sendable (StoredEvent) -> Void
         /// Called with every valid presence report.
         var onPresence: @Sendable (PresenceReport) -> Void
+        /// Called with every valid room push (notification).
+        var onPush: @Sendable (RoomPushWireFormat.Envelope) -> Void
     }
 
     /// Longest wait in one poll, so that `stop` is noticed quickly.
@@ -135,7 +137,13 @@ final class RedisSubscriber: @unchecked Sendable {
         else {
             throw RedisError(.protocolViolation, "the server did not confirm PSUBSCRIBE")
         }
-        try subscribePresence(connection, receivers)
+        try subscribeChannel(config.presenceChannel, connection, receivers, losing: "connection caps stay per instance")
+        try subscribeChannel(
+            config.notificationsChannel,
+            connection,
+            receivers,
+            losing: "notifications reach this instance's clients only"
+        )
         return connection
     }
 
@@ -157,16 +165,23 @@ final class RedisSubscriber: @unchecked Sendable {
         throw RedisError(.protocolViolation, "the server did not confirm \(command)")
     }
 
-    /// Subscribes to the presence channel on the same connection. A refusal (a Redis user whose
-    /// ACL predates presence) is logged and lived with: events matter more than cluster caps.
-    private func subscribePresence(_ connection: RedisConnection, _ receivers: Receivers) throws(RedisError) {
-        let channel = Array(config.presenceChannel.utf8)
+    /// Subscribes to the presence or notifications channel on the same connection. A refusal
+    /// (a Redis user whose ACL predates the channel) is logged, saying what is `losing`, and
+    /// lived with: events matter more.
+    private func subscribeChannel(
+        _ name: String,
+        _ connection: RedisConnection,
+        _ receivers: Receivers,
+        losing: String
+    ) throws(RedisError) {
+        let channel = Array(name.utf8)
         let reply = try subscription("SUBSCRIBE", channel, on: connection, receivers)
         if case .error(let text) = reply {
             logger.warning(
-                "broker refused the presence channel; connection caps stay per instance",
+                "broker refused a channel",
                 (Logger.Key.reason, String(text.prefix(200))),
-                ("broker.channel", config.presenceChannel)
+                ("broker.channel", name),
+                ("broker.effect", losing)
             )
             return
         }
@@ -230,16 +245,24 @@ final class RedisSubscriber: @unchecked Sendable {
                 refuse(error.description)
             }
         case "message":
-            guard parts.count == 3, case .bytes(let channel) = parts[1], case .bytes(let payload) = parts[2],
-                channel == Array(config.presenceChannel.utf8)
-            else {
-                refuse("a message of the wrong shape or on an unexpected channel")
+            guard parts.count == 3, case .bytes(let channel) = parts[1], case .bytes(let payload) = parts[2] else {
+                refuse("a message of the wrong shape")
                 return
             }
-            do {
-                receivers.onPresence(try PresenceWireFormat.decode(payload))
-            } catch {
-                refuse("presence report: \(error.description)")
+            if channel == Array(config.presenceChannel.utf8) {
+                do {
+                    receivers.onPresence(try PresenceWireFormat.decode(payload))
+                } catch {
+                    refuse("presence report: \(error.description)")
+                }
+            } else if channel == Array(config.notificationsChannel.utf8) {
+                do {
+                    receivers.onPush(try RoomPushWireFormat.decode(payload))
+                } catch {
+                    refuse("room push: \(error.description)")
+                }
+            } else {
+                refuse("a message on an unexpected channel")
             }
         case "pong", "psubscribe", "punsubscribe", "subscribe", "unsubscribe":
             break

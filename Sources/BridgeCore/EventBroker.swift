@@ -24,12 +24,19 @@ public protocol EventBroker: AnyObject, Sendable {
     /// link is down or backed up.
     func publish(_ report: PresenceReport)
 
+    /// Publishes a room push that is not a stored event (a notification) to every instance,
+    /// tagged with this instance's ID so that it can ignore its own. Returns at once; a push
+    /// lost while the link is down is not repeated (the notification stays listable).
+    func publish(_ push: RoomPush, instanceID: String)
+
     /// Starts receiving. `onEvent` is called with every event another instance (or this one)
-    /// published, `onPresence` with every well-formed presence report, and `onState` whenever
-    /// the link goes up or down. All three run on the broker's thread.
+    /// published, `onPresence` with every well-formed presence report, `onPush` with every
+    /// well-formed room push, and `onState` whenever the link goes up or down. All run on the
+    /// broker's thread.
     func start(
         onEvent: @escaping @Sendable (StoredEvent) -> Void,
         onPresence: @escaping @Sendable (PresenceReport) -> Void,
+        onPush: @escaping @Sendable (RoomPushWireFormat.Envelope) -> Void,
         onState: @escaping @Sendable (BrokerState) -> Void
     )
 

@@ -8,22 +8,9 @@ public enum JSONNesting {
     /// True when no array or object in `bytes` nests deeper than `limit`.
     public static func isWithin(_ bytes: some Collection<UInt8>, limit: Int = maxDepth) -> Bool {
         var depth = 0
-        var inString = false
-        var escaped = false
-        for byte in bytes {
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
-                }
-                continue
-            }
+        var strings = JSONStringTracker()
+        for byte in bytes where !strings.isInString(byte) {
             switch byte {
-            case UInt8(ascii: "\""):
-                inString = true
             case UInt8(ascii: "["), UInt8(ascii: "{"):
                 depth += 1
                 if depth > limit { return false }

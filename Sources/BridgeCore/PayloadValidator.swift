@@ -157,8 +157,9 @@ public enum PayloadValidator {
         guard case .object? = value, let value else {
             throw PayloadError(field: "data", "`data` must be a JSON object")
         }
-        // The sender's own text, so numbers beyond 64 bits and key order reach subscribers unchanged.
-        if let raw, let text = String(validating: raw, as: UTF8.self) { return text }
+        // The sender's own text, so numbers beyond 64 bits and key order reach subscribers
+        // unchanged; only the whitespace between tokens goes, so the event stays one line.
+        if let raw, let text = String(validating: JSONWhitespace.removed(from: raw), as: UTF8.self) { return text }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let encoded = try? encoder.encode(value), let text = String(bytes: encoded, encoding: .utf8) else {

@@ -45,24 +45,14 @@ public enum PresenceWireFormat {
 
     /// Reads one message; refuses anything `encode` would not have written.
     public static func decode(_ bytes: [UInt8]) throws(WireFormatError) -> PresenceReport {
-        guard bytes.count <= maxMessageBytes else {
-            throw WireFormatError(field: nil, "message is larger than \(maxMessageBytes) bytes")
-        }
-        // Reports nest three levels deep; anything deeper is refused before the decoder recurses.
-        guard JSONNesting.isWithin(bytes, limit: 3) else {
-            throw WireFormatError(field: nil, "message nests deeper than a report does")
-        }
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)),
-            let members = value.objectValue
-        else {
-            throw WireFormatError(field: nil, "message is not a JSON object")
-        }
-        guard members.keys.allSatisfy(knownKeys.contains) else {
-            throw WireFormatError(field: nil, "message has a field this version does not know")
-        }
-        guard case .integer(version)? = members["v"] else {
-            throw WireFormatError(field: "v", "must be \(version)")
-        }
+        // Reports nest three levels deep: an object, its user list, and each entry.
+        let members = try WireFormatEnvelope.members(
+            of: bytes,
+            maxBytes: maxMessageBytes,
+            depth: 3,
+            knownKeys: knownKeys,
+            version: version
+        )
         guard let instanceID = members["instance"]?.stringValue, isUUID(instanceID) else {
             throw WireFormatError(field: "instance", "must be a lowercase UUID")
         }

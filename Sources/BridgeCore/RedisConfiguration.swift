@@ -102,6 +102,10 @@ public struct RedisConfiguration: Sendable, Equatable, CustomStringConvertible {
     /// outside `channelPattern`, so event listeners never see it.
     public var presenceChannel: String { "\(channelPrefix):presence" }
 
+    /// The channel that carries room pushes that are not stored events (notifications), so that
+    /// a user connected to any instance hears them. Like presence, outside `channelPattern`.
+    public var notificationsChannel: String { "\(channelPrefix):notifications" }
+
     /// The organisation a channel name belongs to, or nil when the name is not one of ours.
     public func orgID(fromChannel channel: String) -> String? {
         let start = "\(channelPrefix):events:"

@@ -47,24 +47,13 @@ public enum StoredEventWireFormat {
     ///
     /// - Parameter maxBytes: the largest message accepted, checked before any parsing.
     public static func decode(_ bytes: [UInt8], maxBytes: Int) throws(WireFormatError) -> StoredEvent {
-        guard bytes.count <= maxBytes else {
-            throw WireFormatError(field: nil, "message is larger than \(maxBytes) bytes")
-        }
-        guard JSONNesting.isWithin(bytes) else {
-            throw WireFormatError(field: nil, "message nests deeper than \(JSONNesting.maxDepth) levels")
-        }
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)),
-            let members = value.objectValue
-        else {
-            throw WireFormatError(field: nil, "message is not a JSON object")
-        }
-        // The unknown name itself is input, so it is not repeated in the error.
-        guard members.keys.allSatisfy(knownKeys.contains) else {
-            throw WireFormatError(field: nil, "message has a field this version does not know")
-        }
-        guard case .integer(version)? = members["v"] else {
-            throw WireFormatError(field: "v", "must be \(version)")
-        }
+        let members = try WireFormatEnvelope.members(
+            of: bytes,
+            maxBytes: maxBytes,
+            depth: JSONNesting.maxDepth,
+            knownKeys: knownKeys,
+            version: version
+        )
         let entityType = try enumeration(EntityType.self, members, "entityType")
         let event = OrderEvent(
             entityType: entityType,

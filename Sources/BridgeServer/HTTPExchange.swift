@@ -20,6 +20,8 @@ final class HTTPExchange {
     let requestID: String
     let path: String
     var phase = Phase.receiving
+    /// A `HEAD` request: the answer's headers are sent, its body never is.
+    var isHead = false
     var body: [UInt8] = []
     /// An answer decided before the body was read; the body is discarded and this is sent
     /// once it has been (so the connection can stay open).

@@ -27,6 +27,8 @@ enum LoopCommand: Sendable {
     case brokerState(BrokerState)
     /// Another instance's connection counts (or this one's, heard back).
     case presence(PresenceReport)
+    /// A notification another instance pushed to its rooms, to push to this one's too.
+    case remotePush(RoomPush)
     /// Load the TLS certificate and key files again.
     case reloadCertificates
     /// Periodic timer work: auth deadlines and the like.

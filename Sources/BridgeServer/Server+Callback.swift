@@ -90,6 +90,8 @@ extension Server {
                 brokerStateChanged(state)
             case .presence(let report):
                 presenceArrived(report)
+            case .remotePush(let push):
+                deliver(push)
             case .reloadCertificates:
                 reloadCertificatesOnLoop(lws_get_context(wsi))
             case .tick:

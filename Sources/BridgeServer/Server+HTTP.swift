@@ -17,6 +17,7 @@ extension Server {
         )
         exchanges[wsi.key] = exchange
         let method = request.method
+        exchange.isHead = method == "HEAD"
         if path.hasPrefix("/webhooks/") {
             if draining {
                 // The sender retries elsewhere or later; nothing of this request was stored.
@@ -29,7 +30,13 @@ extension Server {
         }
         guard method == "GET" || method == "HEAD" else {
             if path.hasPrefix("/api/health") || path == "/api/stats" || path == "/metrics" || path == "/ws" {
-                return respond(exchange, .error(405, code: "method_not_allowed", message: "use GET"), closeBody: true)
+                let response = HTTPResponse.error(
+                    405,
+                    code: "method_not_allowed",
+                    message: "use GET",
+                    headers: [("allow", "GET, HEAD")]
+                )
+                return respond(exchange, response, closeBody: true)
             }
             return respond(exchange, .error(404, code: "not_found", message: "no such endpoint"), closeBody: true)
         }
@@ -54,7 +61,14 @@ extension Server {
             }
             return 0
         case "/api/stats":
-            guard isStatsReader(request) else {
+            let onlyOrg: String?
+            switch statsReader(request) {
+            case .allowed(let orgID):
+                onlyOrg = orgID
+            case .notAdmin:
+                let response = HTTPResponse.error(403, code: "forbidden", message: "stats are for admins")
+                return respond(exchange, response, closeBody: false)
+            case .unauthenticated:
                 let response = HTTPResponse.error(
                     401,
                     code: "unauthorized",
@@ -65,7 +79,7 @@ extension Server {
             }
             // Outbox figures need a database read, so the answer is finished off the loop.
             exchange.phase = .waiting
-            let loopPart = statsResponse()
+            let loopPart = statsResponse(onlyOrg: onlyOrg)
             let store = self.store
             let inbox = self.inbox
             let key = exchange.key
@@ -77,7 +91,12 @@ extension Server {
         case "/ws":
             return respond(
                 exchange,
-                .error(426, code: "upgrade_required", message: "GET /ws must be a WebSocket upgrade"),
+                .error(
+                    426,
+                    code: "upgrade_required",
+                    message: "GET /ws must be a WebSocket upgrade",
+                    headers: [("upgrade", "websocket")]
+                ),
                 closeBody: false
             )
         default:
@@ -88,7 +107,13 @@ extension Server {
     private func webhookRequest(_ exchange: HTTPExchange, request: LWSRequest, method: String) -> Int32 {
         let sourceID = String(exchange.path.dropFirst("/webhooks/".count))
         guard method == "POST" else {
-            return respond(exchange, .error(405, code: "method_not_allowed", message: "use POST"), closeBody: true)
+            let response = HTTPResponse.error(
+                405,
+                code: "method_not_allowed",
+                message: "use POST",
+                headers: [("allow", "POST")]
+            )
+            return respond(exchange, response, closeBody: true)
         }
         if request.hasHeader(WSI_TOKEN_HTTP_TRANSFER_ENCODING) {
             // lws 4.1 cannot read chunked bodies; say so instead of dropping the connection.
@@ -202,9 +227,13 @@ extension Server {
         return 0
     }
 
-    /// An API handler finished.
+    /// An API handler finished: its pushes go to this instance's rooms, and through the broker
+    /// to every other instance's.
     func apiAnswered(_ key: ExchangeKey, _ result: APIResult) {
-        for push in result.pushes { deliver(push) }
+        for push in result.pushes {
+            deliver(push)
+            broker?.publish(push, instanceID: clusterPresence.localInstanceID)
+        }
         answer(
             DeferredReply(
                 exchange: key,
@@ -289,7 +318,9 @@ extension Server {
                 $0.rejected[code, default: 0] += 1
             }
         }
-        response.closeAfter = response.closeAfter || closeBody
+        // After a HEAD answer lws would still expect the body its content-length announced, so
+        // the connection closes instead of carrying the next request.
+        response.closeAfter = response.closeAfter || closeBody || exchange.isHead
         response.headers.append(("x-request-id", exchange.requestID))
         exchange.phase = .headers(response)
         lws_callback_on_writable(exchange.wsi)
@@ -315,6 +346,7 @@ extension Server {
             return 0
         case .body(let response):
             exchanges[wsi.key] = nil
+            if exchange.isHead { return -1 }
             let frame = SharedFrame(payload: response.body)
             let written = lws_write(wsi, frame.payload, frame.count, LWS_WRITE_HTTP_FINAL)
             guard written >= 0, !response.closeAfter else { return -1 }

@@ -7,17 +7,28 @@ extension Server {
     /// Version reported by stats and health.
     static let version = "0.1.0"
 
-    /// Whether the request carries `STATS_TOKEN` or an admin JWT as its bearer token.
-    func isStatsReader(_ request: LWSRequest) -> Bool {
+    /// Who is asking for stats.
+    enum StatsReader {
+        /// `STATS_TOKEN` (`orgID` nil: the operator, who sees every organisation) or an admin's
+        /// token (`orgID` theirs: per-organisation figures of other organisations are left out).
+        case allowed(orgID: String?)
+        /// A valid token of a user who is not an admin: refused with 403.
+        case notAdmin
+        /// No bearer token, or one that is neither `STATS_TOKEN` nor a valid JWT: 401.
+        case unauthenticated
+    }
+
+    /// Reads the request's bearer token against `STATS_TOKEN` and the JWT secret.
+    func statsReader(_ request: LWSRequest) -> StatsReader {
         guard let header = request.header(WSI_TOKEN_HTTP_AUTHORIZATION), header.hasPrefix("Bearer ") else {
-            return false
+            return .unauthenticated
         }
         let token = String(header.dropFirst("Bearer ".count))
         if let statsToken = config.statsToken, constantTimeEquals(Array(token.utf8), Array(statsToken.utf8)) {
-            return true
+            return .allowed(orgID: nil)
         }
-        guard let claims = try? jwt.verify(token, now: Clock.unixSeconds()) else { return false }
-        return claims.role == .admin
+        guard let claims = try? jwt.verify(token, now: Clock.unixSeconds()) else { return .unauthenticated }
+        return claims.role == .admin ? .allowed(orgID: claims.orgID) : .notAdmin
     }
 
     /// Messages per interval over the last `seconds` seconds of samples (0 before there are two).
@@ -64,15 +75,16 @@ extension Server {
         json.endObject()
     }
 
-    /// The stats document.
-    func statsResponse() -> HTTPResponse {
+    /// The stats document. With `onlyOrg`, the per-organisation list names that organisation
+    /// alone: an organisation's admin must not learn which other organisations use the bridge.
+    func statsResponse(onlyOrg: String? = nil) -> HTTPResponse {
         let ingest = ingestCounters.snapshot
         var perOrg: [String: Int] = [:]
         var authenticated = 0
         for connection in connections.values {
             guard let claims = connection.claims else { continue }
             authenticated += 1
-            perOrg[claims.orgID, default: 0] += 1
+            if onlyOrg == nil || onlyOrg == claims.orgID { perOrg[claims.orgID, default: 0] += 1 }
         }
         let topOrgs = perOrg.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }.prefix(20)
         let body = JSONText.object(capacity: 2048) { json in

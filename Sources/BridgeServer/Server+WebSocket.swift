@@ -25,7 +25,8 @@ extension Server {
             audit(request, "WS_ORIGIN_REJECTED", metadata: ["origin": String((origin ?? "(missing)").prefix(200))])
             return refuseUpgrade(wsi, .error(403, code: "origin_not_allowed", message: "origin not allowed"))
         }
-        let address = request.peerAddress
+        // Behind a trusted proxy the cap counts the client's address, not the proxy's.
+        let address = clientAddress(request)
         guard connectionsPerIP[address, default: 0] < config.webSocket.maxConnectionsPerIP else {
             counters.ipCapRejected += 1
             return refuseUpgrade(wsi, tooManyConnections("too many connections from this address"))

@@ -169,6 +169,7 @@ public final class Server: @unchecked Sendable {
         ingest.start()
         if let broker {
             let inbox = self.inbox
+            let instanceID = clusterPresence.localInstanceID
             brokerState = .disconnected
             broker.start(
                 onEvent: { stored in
@@ -176,6 +177,11 @@ public final class Server: @unchecked Sendable {
                     inbox.post(.remote(Broadcast(stored, receivedAt: now, committedAt: now)))
                 },
                 onPresence: { report in inbox.post(.presence(report)) },
+                onPush: { envelope in
+                    // This instance delivered its own pushes when it made them.
+                    guard envelope.instanceID != instanceID else { return }
+                    inbox.post(.remotePush(envelope.push))
+                },
                 onState: { state in inbox.post(.brokerState(state)) }
             )
         }

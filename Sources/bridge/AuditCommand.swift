@@ -35,7 +35,7 @@ enum AuditCommand {
         }
         let store: any EventStore
         do {
-            store = try StoreFactory.open(url)
+            store = try StoreFactory.open(url, synchronous: nil)
         } catch {
             printError("DATABASE_URL: \(error)")
             return 78

@@ -13,16 +13,22 @@ enum ConfigCommand {
         }
         let config: BridgeConfiguration
         let redis: RedisConfiguration?
+        let synchronous: SQLiteSynchronous?
+        let delivery: DeliveryConfiguration
         do {
             config = try BridgeConfiguration.load(from: Environment(environment))
             try checkSecrets(config)
             _ = try StoreLocation.parse(config.databaseURL)
             redis = try BrokerFactory.configuration(Environment(environment), databaseURL: config.databaseURL)
+            synchronous = try StoreFactory.synchronousMode(Environment(environment))
+            delivery = try DeliveryConfiguration.load(from: Environment(environment), sourceIDs: config.sources.keys)
         } catch {
             printError("configuration: \(error)")
             return 78
         }
-        for (name, value) in effectiveSettings(config, redis: redis) {
+        let settings =
+            effectiveSettings(config, redis: redis, synchronous: synchronous) + deliverySettings(delivery, config)
+        for (name, value) in settings {
             print("\(name)=\(value)")
         }
         print("configuration ok")
@@ -45,13 +51,17 @@ enum ConfigCommand {
 
     /// Every setting with its effective value; secrets show only that they are set, and the
     /// Redis URL shows with its password masked.
-    static func effectiveSettings(_ config: BridgeConfiguration, redis: RedisConfiguration?) -> [(String, String)] {
+    static func effectiveSettings(
+        _ config: BridgeConfiguration,
+        redis: RedisConfiguration?,
+        synchronous: SQLiteSynchronous?
+    ) -> [(String, String)] {
         let ws = config.webSocket
         var settings: [(String, String)] = [
             ("HOST", config.host),
             ("PORT", String(config.port)),
             ("DATABASE_URL", (try? StoreLocation.parse(config.databaseURL).description) ?? "(invalid)"),
-            ("SQLITE_SYNCHRONOUS", ProcessInfo.processInfo.environment["SQLITE_SYNCHRONOUS"] ?? "full"),
+            ("SQLITE_SYNCHRONOUS", (synchronous ?? .full).rawValue),
             ("JWT_SECRET", "(set, \(config.jwtSecret.count) bytes)"),
             ("WEBHOOK_SOURCES", config.sources.keys.sorted().joined(separator: ",")),
         ]
@@ -83,9 +93,28 @@ enum ConfigCommand {
             ("TLS_KEY_FILE", config.tlsKeyFile ?? ""),
             ("STATS_TOKEN", config.statsToken == nil ? "" : "(set)"),
             ("REDIS_URL", redis?.description ?? ""),
-            ("REDIS_CHANNEL_PREFIX", redis?.channelPrefix ?? ""),
+            ("REDIS_CHANNEL_PREFIX", redis?.channelPrefix ?? "(unused without REDIS_URL)"),
             ("LOG_LEVEL", config.logLevel.rawValue),
             ("LOG_FORMAT", config.logFormat?.rawValue ?? "(json unless stderr is a terminal)"),
+        ]
+        return settings
+    }
+
+    /// The acknowledgement settings: each source's URL (or none) and the retry policy.
+    static func deliverySettings(_ delivery: DeliveryConfiguration, _ config: BridgeConfiguration) -> [(String, String)]
+    {
+        var settings: [(String, String)] = config.sources.keys.sorted().map { id in
+            (DeliveryConfiguration.ackURLVariable(for: id), delivery.ackURLs[id] ?? "")
+        }
+        settings += [
+            ("ACK_MAX_ATTEMPTS", String(delivery.retry.maxAttempts)),
+            ("ACK_RETRY_BASE_MS", String(delivery.retry.baseDelayMillis)),
+            ("ACK_RETRY_MAX_MS", String(delivery.retry.maxDelayMillis)),
+            ("ACK_RETRY_JITTER", delivery.retry.jitter.rawValue),
+            ("ACK_CONNECT_TIMEOUT_S", String(delivery.connectTimeoutSeconds)),
+            ("ACK_TIMEOUT_S", String(delivery.timeoutSeconds)),
+            ("ACK_REPORT_GRACE_MS", String(delivery.reportGraceMillis)),
+            ("ACK_POLL_INTERVAL_MS", String(delivery.pollIntervalMillis)),
         ]
         return settings
     }

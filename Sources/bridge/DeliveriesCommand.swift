@@ -60,7 +60,7 @@ enum DeliveriesCommand {
     }
 
     private static func withStore(_ url: String, _ body: (any DeliveryStore) throws -> Int32) throws -> Int32 {
-        let store = try StoreFactory.open(url)
+        let store = try StoreFactory.open(url, synchronous: nil)
         defer { store.close() }
         guard let outbox = store as? any DeliveryStore else {
             throw StoreError(.configuration, "this store has no delivery outbox")

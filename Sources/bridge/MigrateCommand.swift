@@ -4,7 +4,7 @@ enum MigrateCommand {
     static func run(_ arguments: [String], environment: [String: String]) -> Int32 {
         let url = environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "sqlite:./data/bridge.sqlite3"
         do {
-            _ = try StoreFactory.open(url)
+            _ = try StoreFactory.open(url, synchronous: nil)
             print("migrations applied")
             return 0
         } catch {

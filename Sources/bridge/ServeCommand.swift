@@ -23,8 +23,10 @@ enum ServeCommand {
         }
         // --- Multi-instance mode through Redis (issue 9) ---
         let redis: RedisConfiguration?
+        let synchronous: SQLiteSynchronous?
         do {
             redis = try BrokerFactory.configuration(Environment(environment), databaseURL: config.databaseURL)
+            synchronous = try StoreFactory.synchronousMode(Environment(environment))
         } catch {
             printError("configuration: \(error)")
             return 78
@@ -40,7 +42,7 @@ enum ServeCommand {
         }
         let store: any EventStore
         do {
-            store = try StoreFactory.open(config.databaseURL)
+            store = try StoreFactory.open(config.databaseURL, synchronous: synchronous)
         } catch {
             printError("DATABASE_URL: \(error)")
             return 78
@@ -74,15 +76,6 @@ enum ServeCommand {
         }
         let ingestStore: any EventStore =
             outbox.map { DeliveryOutbox(base: $0, ackSources: deliveryConfig.ackSources) } ?? store
-        let deliveryAPI = outbox.map { outbox in
-            DeliveriesAPI(
-                store: outbox,
-                jwt: JWTCodec(secret: config.jwtSecret, crypto: crypto),
-                auditor: nil,
-                logger: logger,
-                clock: unixMillis
-            )
-        }
         // --- end of delivery acknowledgements ---
         // --- Notifications and the security audit trail (issue 5) ---
         let auditor = SecurityAuditor(
@@ -94,6 +87,11 @@ enum ServeCommand {
         )
         let apiJWT = JWTCodec(secret: config.jwtSecret, crypto: crypto)
         var auditedHandlers: [any APIHandler] = []
+        if let outbox {
+            auditedHandlers.append(
+                DeliveriesAPI(store: outbox, jwt: apiJWT, auditor: auditor, logger: logger, clock: unixMillis)
+            )
+        }
         if let notifications = store as? any NotificationStore {
             auditedHandlers.append(
                 NotificationsAPI(
@@ -120,7 +118,7 @@ enum ServeCommand {
                     store: ingestStore,
                     crypto: crypto,
                     logger: logger,
-                    apiHandlers: (deliveryAPI.map { [$0] } ?? []) + auditedHandlers,
+                    apiHandlers: auditedHandlers,
                     auditor: auditor,
                     deliveryObserver: deliveryReports,
                     broker: BrokerFactory.make(redis, config: config, logger: logger)

@@ -265,11 +265,18 @@ private func nestedData(depth: Int) -> String {
         #expect(try PayloadValidator.validate(body.bytes).orderID == "ord_1")
     }
 
-    @Test func dataPassesThroughAsTheSenderWroteIt() throws {
-        // Key order, spacing and number spelling reach subscribers unchanged.
-        let data = #"{ "z" : 1, "a" : { "y" : [ true, null, "x/y" ], "b" : -2.50 } }"#
+    @Test func dataPassesThroughAsTheSenderWroteItOnOneLine() throws {
+        // Key order, number spelling and string contents reach subscribers unchanged; only the
+        // whitespace between tokens goes, so pretty-printed data still travels as one line.
+        let data = "{ \"z\" : 1,\n\t\"a\" : { \"y\" : [ true, null, \"x/ y \\\" \\n\" ],\r\n \"b\" : -2.50e+1 } }"
         let event = try PayloadValidator.validate(WebhookBody.order.setting("data", data).bytes)
-        #expect(event.dataJSON == data)
+        #expect(event.dataJSON == #"{"z":1,"a":{"y":[true,null,"x/ y \" \n"],"b":-2.50e+1}}"#)
+    }
+
+    @Test func theSameDataSpacedDifferentlyIsTheSameData() throws {
+        let compact = try PayloadValidator.validate(WebhookBody.order.setting("data", #"{"a":[1,2]}"#).bytes)
+        let spaced = try PayloadValidator.validate(WebhookBody.order.setting("data", "{\n  \"a\": [ 1, 2 ]\n}").bytes)
+        #expect(compact.dataJSON == spaced.dataJSON)
     }
 
     @Test(arguments: [

@@ -48,15 +48,45 @@ struct ConfigCheckTests {
         }
     }
 
-    @Test func badValueIsRefusedByName() throws {
+    /// Settings `serve` refuses at start-up; the check must refuse them too, by name.
+    static let badSettings: [(String, String)] = [
+        ("WS_MAX_CONNECTIONS", "-3"),
+        ("ACK_MAX_ATTEMPTS", "abc"),
+        ("ACK_RETRY_JITTER", "some"),
+        ("ACK_TIMEOUT_S", "0"),
+        ("WEBHOOK_ACK_URL_SHOP", "ftp://acks.example/x"),
+        ("WEBHOOK_ACK_URL_NOBODY", "https://acks.example/x"),
+        ("SQLITE_SYNCHRONOUS", "off"),
+    ]
+
+    @Test(arguments: badSettings)
+    func badValueIsRefusedByName(_ setting: (String, String)) throws {
         let directory = try scratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         var environment = environment(in: directory)
-        environment["WS_MAX_CONNECTIONS"] = "-3"
+        environment[setting.0] = setting.1
         let result = try CLIResult.run(["config", "check"], environment: environment, in: directory)
 
         #expect(result.status == 78, "status \(String(describing: result.status)): \(result.stderr)")
-        #expect(result.stderr.contains("WS_MAX_CONNECTIONS"))
+        #expect(result.stderr.contains(setting.0), "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("bridge: configuration:") || result.stderr.contains("configuration:"))
         #expect(!result.stdout.contains("configuration ok"))
+    }
+
+    @Test func acknowledgementSettingsAreShown() throws {
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var environment = environment(in: directory)
+        environment["WEBHOOK_ACK_URL_SHOP"] = "https://acks.example/orders"
+        environment["ACK_MAX_ATTEMPTS"] = "7"
+        environment["SQLITE_SYNCHRONOUS"] = "NORMAL"
+        let result = try CLIResult.run(["config", "check"], environment: environment, in: directory)
+
+        #expect(result.status == 0, "status \(String(describing: result.status)): \(result.stderr)")
+        for line in [
+            "WEBHOOK_ACK_URL_SHOP=https://acks.example/orders", "ACK_MAX_ATTEMPTS=7", "SQLITE_SYNCHRONOUS=normal",
+        ] {
+            #expect(result.stdout.contains(line + "\n"), "missing \(line):\n\(result.stdout)")
+        }
     }
 }

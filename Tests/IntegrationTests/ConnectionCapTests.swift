@@ -58,6 +58,31 @@ extension HardeningTests {
         }
 
         @Test
+        func behindATrustedProxyThePerIPCapCountsTheForwardedAddress() throws {
+            let server = try BridgeProcess.start(["WS_MAX_CONNECTIONS_PER_IP": "1", "TRUSTED_PROXIES": "127.0.0.1"])
+            defer { server.stop() }
+            func upgrade(from address: String, user: String) throws -> TestWebSocket.Upgrade {
+                var options = TestWebSocket.Options(token: TestJWT.make(sub: user))
+                options.headers = [("X-Forwarded-For", address)]
+                return try TestWebSocket.handshake(port: server.port, options: options)
+            }
+            // Two browsers behind the same balancer are two addresses.
+            var held: [TestWebSocket] = []
+            defer {
+                for client in held { client.close() }
+            }
+            for (address, user) in [("203.0.113.7", "user1"), ("198.51.100.9", "user2")] {
+                guard case .upgraded(let socket) = try upgrade(from: address, user: user) else {
+                    Issue.record("\(address) was refused although it holds no connection")
+                    continue
+                }
+                held.append(socket)
+            }
+            // A second connection from one of them is over its own cap.
+            expectRefusal(try upgrade(from: "203.0.113.7", user: "user3"), status: 429)
+        }
+
+        @Test
         func perUserCapRefusesTheUpgradeAndTheFirstMessageAuth() throws {
             let server = try BridgeProcess.start(["WS_MAX_CONNECTIONS_PER_USER": "2"])
             defer { server.stop() }

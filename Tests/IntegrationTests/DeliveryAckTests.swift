@@ -245,7 +245,10 @@ struct DeliveryAckTests {
 
         let client = TestHTTPClient(port: server.port)
         let member = [("Authorization", "Bearer \(TestJWT.make(role: "member"))")]
-        #expect(try client.get("/api/deliveries?status=failed", headers: member).status == 403)
+        let refused = try client.get("/api/deliveries?status=failed", headers: member)
+        #expect(refused.status == 403)
+        // Refusals and retries are security events, like every other admin action.
+        #expect(AuditTrail.record(of: refused, in: server)?["event"]?.stringValue == "DELIVERIES_DENIED")
         #expect(try client.get("/api/deliveries?status=failed").status == 401)
         #expect(try client.get("/api/deliveries?status=lost", headers: Self.admin).status == 400)
 
@@ -253,6 +256,9 @@ struct DeliveryAckTests {
         let retried = try client.request("POST", "/api/deliveries/\(id)/retry", headers: Self.admin)
         #expect(retried.status == 202, "\(retried.summary)")
         #expect(retried.json?["delivery"]?["status"]?.stringValue == "pending")
+        let audited = AuditTrail.record(of: retried, in: server)
+        #expect(audited?["event"]?.stringValue == "DELIVERY_RETRIED")
+        #expect(audited?["outcome"]?.stringValue == "allowed")
         #expect(try client.request("POST", "/api/deliveries/\(id)/retry", headers: Self.admin).status == 409)
         let elsewhere = [("Authorization", "Bearer \(TestJWT.make(org: "other", role: "admin"))")]
         #expect(try client.request("POST", "/api/deliveries/\(id)/retry", headers: elsewhere).status == 404)

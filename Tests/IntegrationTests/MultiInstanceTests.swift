@@ -1,6 +1,7 @@
 // Several bridge processes behind one PostgreSQL and one Redis (issue 9): every client on every
 // instance sees every event once, in seq order, through broker outages and instance crashes; and
-// the per-user connection cap counts the user's connections on every instance.
+// the per-user connection cap counts the user's connections on every instance; notifications
+// reach their targets on every instance.
 
 import BridgeCore
 import Foundation
@@ -310,6 +311,100 @@ struct MultiInstanceTests {
         try alice.sendJSON(["type": "ping", "id": "after"])
         let reply = try alice.receiveJSON()
         #expect(reply["type"]?.stringValue == "pong", "alice is still paying for the forged count: \(reply)")
+    }
+}
+
+extension MultiInstanceTests {
+    @Test
+    func aNotificationSentThroughOneInstanceReachesItsTargetsOnEvery() throws {
+        let cluster = try BridgeCluster(count: 2)
+        let sender = cluster.instances[0]
+        let other = cluster.instances[1]
+        let bob = try TestWebSocket.connect(port: other.port, token: TestJWT.make(sub: "bob", org: "acme"))
+        defer { bob.disconnect() }
+        let dave = try TestWebSocket.connect(port: other.port, token: TestJWT.make(sub: "dave", org: "acme"))
+        defer { dave.disconnect() }
+        let globex = try TestWebSocket.connect(port: other.port, token: TestJWT.make(sub: "bob", org: "globex"))
+        defer { globex.disconnect() }
+        let local = try TestWebSocket.connect(port: sender.port, token: TestJWT.make(sub: "bob", org: "acme"))
+        defer { local.disconnect() }
+        for socket in [bob, dave, globex, local] {
+            try socket.subscribeConfirmed("user")
+            try socket.subscribeConfirmed("org")
+        }
+        let admin = TestJWT.make(sub: "alice", org: "acme", role: "admin")
+
+        let targeted = try AuditTrail.call(
+            sender,
+            "POST",
+            "/api/notifications",
+            token: admin,
+            body: #"{"title":"Shipment delayed","body":"tomorrow","targetUserIds":["bob"]}"#
+        )
+        try #require(targeted.status == 201, "\(targeted.summary)")
+        for socket in [bob, local] {
+            let pushed = try socket.receiveJSON(type: "notification")
+            #expect(pushed["id"] == targeted.json?["id"])
+            #expect(pushed["audience"]?.stringValue == "users")
+        }
+        #expect(try dave.receive(timeout: .milliseconds(300)) == .timeout)
+        #expect(try globex.receive(timeout: .milliseconds(300)) == .timeout)
+
+        let everyone = try AuditTrail.call(
+            sender,
+            "POST",
+            "/api/notifications",
+            token: admin,
+            body: #"{"title":"Maintenance","body":"Tonight at 22:00"}"#
+        )
+        try #require(everyone.status == 201, "\(everyone.summary)")
+        for socket in [bob, dave, local] {
+            let pushed = try socket.receiveJSON(type: "notification")
+            #expect(pushed["id"] == everyone.json?["id"])
+            #expect(pushed["audience"]?.stringValue == "org")
+            // The sending instance must not hear its own push back a second time.
+            #expect(try socket.receive(timeout: .milliseconds(300)) == .timeout)
+        }
+        #expect(try globex.receive(timeout: .milliseconds(300)) == .timeout)
+    }
+
+    @Test
+    func hostileNotificationMessagesAreRefusedWithoutHarm() throws {
+        let cluster = try BridgeCluster(count: 2)
+        let client = try TestWebSocket.connect(
+            port: cluster.instances[0].port,
+            token: TestJWT.make(sub: "bob", org: "acme")
+        )
+        defer { client.disconnect() }
+        try client.subscribeConfirmed("org")
+        let publisher = try TestRedisClient(url: cluster.redisURL)
+        let channel = "\(cluster.channelPrefix):notifications"
+        let forged = "0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f"
+        let good =
+            #"{"v":1,"instance":"\#(forged)","orgId":"acme","rooms":["org"],"type":"notification","message":"{}"}"#
+        let hostile = [
+            "not json", "[]", "", String(good.dropLast()),
+            good.replacingOccurrences(of: #""rooms":["org"]"#, with: #""rooms":["org:globex"]"#),
+            good.replacingOccurrences(of: #""rooms":["org"]"#, with: #""rooms":[]"#),
+            good.replacingOccurrences(of: #""orgId":"acme""#, with: #""orgId":"../x""#),
+            good.replacingOccurrences(of: #""message":"{}""#, with: #""message":"[1]""#),
+            good.replacingOccurrences(of: #""message":"{}""#, with: #""message":{}"#),
+            String(repeating: "[", count: 5_000),
+        ]
+        for message in hostile {
+            #expect(try publisher.publish(channel, Array(message.utf8)) == 2, "both instances must be subscribed")
+        }
+        #expect(try client.receive(timeout: .milliseconds(500)) == .timeout, "a malformed push reached a client")
+        for instance in cluster.instances {
+            try instance.expectHealthy()
+            #expect(
+                instance.eventually { $0.log.contains("broker message refused") },
+                "refusals are not logged:\n\(cluster.logTails())"
+            )
+        }
+        // A well-formed push from another instance is delivered as it came.
+        #expect(try publisher.publish(channel, Array(good.utf8)) == 2)
+        #expect(try client.receiveJSON() == .object([:]))
     }
 }
 

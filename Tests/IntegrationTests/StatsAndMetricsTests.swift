@@ -194,3 +194,102 @@ extension OperabilityTests {
         }
     }
 }
+
+extension OperabilityTests.StatsAndMetricsTests {
+    /// Who may read `/api/stats`, and what everybody else is told.
+    @Test
+    func statsAnswerAdminsAndTheStatsTokenOnly() throws {
+        let statsToken = "stats-token-for-the-access-matrix-0001"
+        let server = try BridgeProcess.start(["STATS_TOKEN": statsToken])
+        defer { server.stop() }
+        let client = TestHTTPClient(port: server.port)
+        let forged = TestJWT.make(claims: ["sub": "eve", "org": "acme", "role": "admin"], secret: "wrong-secret")
+        let cases: [(String, String?, Int)] = [
+            ("no token", nil, 401),
+            ("a token that is neither", "not-a-token", 401),
+            ("a forged admin token", forged, 401),
+            ("a member", TestJWT.make(sub: "bob", org: "acme", role: "member"), 403),
+            ("an admin", TestJWT.make(sub: "alice", org: "acme", role: "admin"), 200),
+            ("STATS_TOKEN", statsToken, 200),
+        ]
+        for (name, token, status) in cases {
+            let headers = token.map { [("Authorization", "Bearer \($0)")] } ?? []
+            let response = try client.get("/api/stats", headers: headers)
+            #expect(response.status == status, "\(name): \(response.summary)")
+            if status == 401 {
+                #expect(response.header("WWW-Authenticate") == "Bearer", "\(name)")
+                #expect(response.json?["error"]?["code"]?.stringValue == "unauthorized", "\(name)")
+            }
+            if status == 403 {
+                #expect(response.json?["error"]?["code"]?.stringValue == "forbidden", "\(name)")
+            }
+        }
+
+        // An organisation's admin sees its own organisation among the connected ones, no other.
+        let acme = try TestWebSocket.connect(port: server.port, token: TestJWT.make(sub: "bob", org: "acme"))
+        defer { acme.close() }
+        let globex = try TestWebSocket.connect(port: server.port, token: TestJWT.make(sub: "eve", org: "globex"))
+        defer { globex.close() }
+        func organisations(_ token: String) throws -> Set<String> {
+            let response = try client.get("/api/stats", headers: [("Authorization", "Bearer \(token)")])
+            guard case .array(let rows)? = response.json?["connections"]?["perOrg"] else { return [] }
+            return Set(rows.compactMap { $0["orgId"]?.stringValue })
+        }
+        #expect(try organisations(TestJWT.make(sub: "alice", org: "acme", role: "admin")) == ["acme"])
+        #expect(try organisations(statsToken) == ["acme", "globex"])
+    }
+}
+
+extension OperabilityTests.StatsAndMetricsTests {
+    /// A wrong method on a built-in endpoint is 405 with an `Allow` header naming the right ones.
+    @Test
+    func wrongMethodsAreAnsweredWithTheAllowedOnes() throws {
+        let server = try BridgeProcess.start()
+        defer { server.stop() }
+        let cases: [(String, String, String)] = [
+            ("POST", "/api/health", "GET, HEAD"),
+            ("DELETE", "/api/health/ready", "GET, HEAD"),
+            ("PUT", "/api/stats", "GET, HEAD"),
+            ("POST", "/metrics", "GET, HEAD"),
+            ("GET", "/webhooks/shop", "POST"),
+            ("PUT", "/webhooks/shop", "POST"),
+        ]
+        for (method, path, allowed) in cases {
+            let response = try TestHTTPClient(port: server.port).request(method, path)
+            #expect(response.status == 405, "\(method) \(path): \(response.summary)")
+            #expect(response.header("Allow") == allowed, "\(method) \(path)")
+            #expect(response.json?["error"]?["code"]?.stringValue == "method_not_allowed", "\(method) \(path)")
+        }
+        // A plain GET of the WebSocket endpoint is told which protocol to upgrade to.
+        let plain = try TestHTTPClient(port: server.port).get("/ws")
+        #expect(plain.status == 426, "\(plain.summary)")
+        #expect(plain.header("Upgrade") == "websocket")
+        #expect(plain.json?["error"]?["code"]?.stringValue == "upgrade_required")
+    }
+}
+
+extension OperabilityTests.StatsAndMetricsTests {
+    /// `HEAD` gets the headers `GET` would, and not one byte of body, even on a kept-alive socket.
+    @Test(arguments: ["/api/health/live", "/api/health", "/metrics"])
+    func headAnswersCarryNoBody(_ path: String) throws {
+        let server = try BridgeProcess.start()
+        defer { server.stop() }
+        let socket = try LoopbackSocket.connect(port: server.port)
+        defer { socket.close() }
+        let deadline = ContinuousClock.now + .seconds(5)
+        let request = "HEAD \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /api/health/live HTTP/1.1\r\nHost: x\r\n\r\n"
+        try socket.send(Array(request.utf8), until: deadline)
+        var received: [UInt8] = []
+        for _ in 0..<100 {
+            let chunk = try socket.receive(until: deadline)
+            if chunk.isEmpty { break }
+            received += chunk
+        }
+        let text = String(decoding: received, as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 200"), "\(text.prefix(200))")
+        let parts = text.components(separatedBy: "\r\n\r\n")
+        // One head, nothing after it: no body, and no answer to a request smuggled behind it.
+        #expect(parts.count == 2 && parts[1].isEmpty, "bytes after the HEAD answer's headers: \(parts.dropFirst())")
+        #expect(text.lowercased().contains("content-length:"))
+    }
+}
