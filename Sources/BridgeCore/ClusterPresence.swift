@@ -15,6 +15,9 @@ public struct ClusterPresence: Sendable {
     public static let maxInstances = 100
     /// Most users tracked for one instance; further users of that instance are refused.
     public static let maxUsersPerInstance = 200_000
+    /// Most user counts tracked over all instances together (a few hundred MiB at worst), so
+    /// that a flood of reports cannot take `maxInstances` × `maxUsersPerInstance` entries.
+    public static let maxTrackedEntries = 1_000_000
 
     /// What `apply` did with a report.
     public enum Outcome: Sendable, Equatable {
@@ -36,6 +39,8 @@ public struct ClusterPresence: Sendable {
     public let localInstanceID: String
     private var instances: [String: Instance] = [:]
     private var userTotals: [String: Int] = [:]
+    /// User counts held over all instances, against `maxTrackedEntries`.
+    private var trackedEntries = 0
     /// Connections open on the other instances, summed.
     public private(set) var remoteConnections = 0
 
@@ -77,11 +82,14 @@ public struct ClusterPresence: Sendable {
             let count = Self.bounded(entry.count)
             let previous = instance.users[entry.user]?.count ?? 0
             if count == 0 {
-                instance.users[entry.user] = nil
-            } else if previous == 0, instance.users.count >= Self.maxUsersPerInstance {
+                if instance.users.removeValue(forKey: entry.user) != nil { trackedEntries -= 1 }
+            } else if previous == 0,
+                instance.users.count >= Self.maxUsersPerInstance || trackedEntries >= Self.maxTrackedEntries
+            {
                 outcome = .overLimit
                 continue
             } else {
+                if previous == 0 { trackedEntries += 1 }
                 instance.users[entry.user] = (count, now)
             }
             adjustTotal(entry.user, by: count - previous)
@@ -103,6 +111,7 @@ public struct ClusterPresence: Sendable {
             let stale = instance.users.filter { $0.value.refreshedAt < cutoff }
             for (user, entry) in stale {
                 instance.users[user] = nil
+                trackedEntries -= 1
                 adjustTotal(user, by: -entry.count)
             }
             instances[id] = instance
@@ -117,6 +126,7 @@ public struct ClusterPresence: Sendable {
     /// Takes what `instance` added out of the totals.
     private mutating func subtract(_ instance: Instance) {
         remoteConnections -= instance.connections
+        trackedEntries -= instance.users.count
         for (user, entry) in instance.users {
             adjustTotal(user, by: -entry.count)
         }

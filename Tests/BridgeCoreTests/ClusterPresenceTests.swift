@@ -129,4 +129,24 @@ struct ClusterPresenceTests {
         #expect(presence.remoteCount(bob) == 0)
         #expect(presence.remoteConnections == 2 * PresenceWireFormat.maxCount)
     }
+
+    @Test
+    func entriesPastTheBoundOverAllInstancesAreRefusedUntilSomeExpire() {
+        var presence = ClusterPresence(localInstanceID: local)
+        let perInstance = ClusterPresence.maxUsersPerInstance
+        let instances = ClusterPresence.maxTrackedEntries / perInstance
+        for index in 0..<instances {
+            let id = String(format: "%08x-0000-4000-8000-000000000000", index + 16)
+            let users = (0..<perInstance).map { ("i\(index)u\($0)", 1) }
+            for start in stride(from: 0, to: users.count, by: 10_000) {
+                presence.apply(report(id, connections: 1, Array(users[start..<(start + 10_000)])), now: Double(index))
+            }
+        }
+        #expect(presence.apply(report(first, connections: 1, [(alice, 1)]), now: 10) == .overLimit)
+        #expect(presence.remoteCount(alice) == 0)
+        // Once the oldest instance has gone quiet past the expiry, its entries make room.
+        presence.expire(now: ClusterPresence.expirySeconds + 0.5)
+        #expect(presence.apply(report(first, connections: 1, [(alice, 1)]), now: 36) == .applied)
+        #expect(presence.remoteCount(alice) == 1)
+    }
 }
