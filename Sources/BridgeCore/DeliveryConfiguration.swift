@@ -113,6 +113,13 @@ public struct DeliveryConfiguration: Sendable {
         return config
     }
 
+    /// `url` fit to print: a query string can carry a token, so everything from `?` or `#` on
+    /// is replaced by a note that it is there.
+    public static func redacted(_ url: String) -> String {
+        guard let start = url.firstIndex(where: { $0 == "?" || $0 == "#" }) else { return url }
+        return url[..<start] + "?(query hidden)"
+    }
+
     /// Whether `url` is `http://` or `https://` (any case), a host, and then only printable
     /// ASCII: no spaces, no user or password, at most 2048 bytes. libcurl does the full parse.
     public static func isAcceptableURL(_ url: String) -> Bool {

@@ -104,7 +104,10 @@ enum ConfigCommand {
     static func deliverySettings(_ delivery: DeliveryConfiguration, _ config: BridgeConfiguration) -> [(String, String)]
     {
         var settings: [(String, String)] = config.sources.keys.sorted().map { id in
-            (DeliveryConfiguration.ackURLVariable(for: id), delivery.ackURLs[id] ?? "")
+            (
+                DeliveryConfiguration.ackURLVariable(for: id),
+                delivery.ackURLs[id].map(DeliveryConfiguration.redacted) ?? ""
+            )
         }
         settings += [
             ("ACK_MAX_ATTEMPTS", String(delivery.retry.maxAttempts)),

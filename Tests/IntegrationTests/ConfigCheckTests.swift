@@ -77,16 +77,18 @@ struct ConfigCheckTests {
         let directory = try scratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         var environment = environment(in: directory)
-        environment["WEBHOOK_ACK_URL_SHOP"] = "https://acks.example/orders"
+        environment["WEBHOOK_ACK_URL_SHOP"] = "https://acks.example/orders?token=ack-token-that-must-not-leak"
         environment["ACK_MAX_ATTEMPTS"] = "7"
         environment["SQLITE_SYNCHRONOUS"] = "NORMAL"
         let result = try CLIResult.run(["config", "check"], environment: environment, in: directory)
 
         #expect(result.status == 0, "status \(String(describing: result.status)): \(result.stderr)")
         for line in [
-            "WEBHOOK_ACK_URL_SHOP=https://acks.example/orders", "ACK_MAX_ATTEMPTS=7", "SQLITE_SYNCHRONOUS=normal",
+            "WEBHOOK_ACK_URL_SHOP=https://acks.example/orders?(query hidden)", "ACK_MAX_ATTEMPTS=7",
+            "SQLITE_SYNCHRONOUS=normal",
         ] {
             #expect(result.stdout.contains(line + "\n"), "missing \(line):\n\(result.stdout)")
         }
+        #expect(!result.stdout.contains("ack-token-that-must-not-leak"))
     }
 }
