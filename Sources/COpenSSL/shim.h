@@ -1,4 +1,4 @@
-// libcrypto from Swift: HMAC through EVP_MAC, base64 and random bytes.
+// libcrypto from Swift: HMAC through EVP_MAC, base64, random bytes, and PEM certificate checks.
 #ifndef BRIDGE_COPENSSL_SHIM_H
 #define BRIDGE_COPENSSL_SHIM_H
 #include <openssl/evp.h>
@@ -6,6 +6,10 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 #include <openssl/crypto.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 /// Initialises an HMAC-SHA256 context with `key`; OSSL_PARAM arrays are built from macros.
 static inline int bridge_hmac_sha256_init(EVP_MAC_CTX *ctx, const unsigned char *key, size_t keylen) {

@@ -73,6 +73,83 @@ extension OperabilityTests {
             #expect(output.contains(variable) && output.contains(missing), "no clear message: \(output.suffix(500))")
         }
 
+        @Test
+        func aKeyOfAnotherCertificateStopsStartUpSayingSo() throws {
+            let directory = try Self.scratchDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let other = directory.appendingPathComponent("other", isDirectory: true)
+            try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+            let certificate = try SelfSignedCertificate(in: directory)
+            let stranger = try SelfSignedCertificate(in: other)
+            var environment = try Self.plainEnvironment()
+            environment["DATABASE_URL"] = "sqlite:\(directory.path)/bridge.sqlite3"
+            environment["HOME"] = directory.path
+            environment["TLS_CERT_FILE"] = certificate.certificatePath
+            environment["TLS_KEY_FILE"] = stranger.keyPath
+
+            let run = try CLIResult.run(["serve"], environment: environment, in: directory, timeout: .seconds(10))
+            #expect(run.status != nil && run.status != 0, "serve started with a mismatched key")
+            let output = run.stdout + run.stderr
+            #expect(output.contains("TLS_KEY_FILE") && output.contains("does not belong"), "\(output.suffix(500))")
+        }
+
+        @Test
+        func sighupLoadsANewCertificateAndABrokenOneKeepsTheCurrent() throws {
+            let directory = try Self.scratchDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let files = FileManager.default
+            var pairs: [SelfSignedCertificate] = []
+            for name in ["first", "second", "live"] {
+                let folder = directory.appendingPathComponent(name, isDirectory: true)
+                try files.createDirectory(at: folder, withIntermediateDirectories: true)
+                pairs.append(try SelfSignedCertificate(in: folder))
+            }
+            let (first, second, live) = (pairs[0], pairs[1], pairs[2])
+            func install(_ pair: SelfSignedCertificate) throws {
+                for (from, to) in [(pair.certificatePath, live.certificatePath), (pair.keyPath, live.keyPath)] {
+                    try files.removeItem(atPath: to)
+                    try files.copyItem(atPath: from, toPath: to)
+                }
+            }
+            try install(first)
+            let server = try BridgeProcess.start(
+                ["TLS_CERT_FILE": live.certificatePath, "TLS_KEY_FILE": live.keyPath],
+                isUp: { port in
+                    (try? CurlClient(port: port, caFile: first.certificatePath).get("/api/health"))?.status == 200
+                }
+            )
+            defer { server.stop() }
+            func trusted(_ pair: SelfSignedCertificate) -> Bool {
+                (try? CurlClient(port: server.port, caFile: pair.certificatePath).get("/api/health/live"))?.status
+                    == 200
+            }
+            func reload(expecting line: String) throws -> Bool {
+                let before = server.log.components(separatedBy: line).count
+                kill(try #require(server.processIdentifier), SIGHUP)
+                for _ in 0..<100 where server.log.components(separatedBy: line).count == before {
+                    Thread.sleep(forTimeInterval: 0.05)
+                }
+                return server.log.components(separatedBy: line).count > before
+            }
+            #expect(trusted(first) && !trusted(second))
+
+            try install(second)
+            #expect(try reload(expecting: "certificate reloaded"), "no reload logged:\n\(server.logTail())")
+            #expect(trusted(second), "new connections still get the old certificate")
+            #expect(!trusted(first))
+
+            // A file that is not a certificate: the reload fails and the current one keeps serving.
+            try files.removeItem(atPath: live.certificatePath)
+            try Data("not a certificate".utf8).write(to: URL(fileURLWithPath: live.certificatePath))
+            #expect(try reload(expecting: "certificate reload failed"), "no failure logged:\n\(server.logTail())")
+            #expect(trusted(second), "the broken pair replaced the working one")
+            // A key that belongs to another certificate is refused the same way.
+            try files.removeItem(atPath: live.certificatePath)
+            try files.copyItem(atPath: first.certificatePath, toPath: live.certificatePath)
+            #expect(try reload(expecting: "does not belong"), "no mismatch logged:\n\(server.logTail())")
+            #expect(trusted(second))
+        }
+
         /// A new temporary directory for certificates and client scripts.
         private static func scratchDirectory() throws -> URL {
             let directory = FileManager.default.temporaryDirectory
