@@ -108,9 +108,9 @@ start_redis() {
     wait_port "$REDIS_PORT"
 }
 
-# fresh_database: a new PostgreSQL database; prints its URL.
+# fresh_database: a new PostgreSQL database; prints its URL. Call start_postgres first, in this
+# shell: started inside $(...), the cluster would be unknown to cleanup and started again.
 fresh_database() {
-    start_postgres
     local db="bench_$RANDOM$RANDOM"
     runuser -u postgres -- psql -q -h 127.0.0.1 -p "$PG_PORT" -c "CREATE DATABASE $db" >/dev/null
     echo "postgres://postgres@127.0.0.1:$PG_PORT/$db"
@@ -123,7 +123,10 @@ start_server() {
     case "$kind" in
     ours)
         local url="sqlite:$TMP/ours-$RANDOM/bridge.sqlite3"
-        [[ "$store" == postgres ]] && url="$(fresh_database)"
+        if [[ "$store" == postgres ]]; then
+            start_postgres
+            url="$(fresh_database)"
+        fi
         HOST=127.0.0.1 PORT="$PORT" JWT_SECRET="$JWT" WEBHOOK_SOURCES=shop WEBHOOK_SECRET_SHOP="$SECRET" \
             ALLOWED_ORIGINS="$ORIGIN" DATABASE_URL="$url" LOG_LEVEL=warning \
             WS_MAX_CONNECTIONS=$((clients + 1000)) WS_MAX_CONNECTIONS_PER_IP=$((clients + 1000)) \
@@ -209,6 +212,7 @@ measure_cluster() {
     local scenario="$1" instances="$2" clients="$3" webhooks="$4" rate="$5"
     [[ " $SERVERS " == *" ours "* ]] || return 0
     start_redis
+    start_postgres
     local url i
     url="$(fresh_database)"
     local -a ports=() pids=() loads=()

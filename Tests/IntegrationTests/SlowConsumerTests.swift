@@ -18,12 +18,22 @@ extension HardeningTests {
         static let lanes = 4
         /// The slow client's kernel receive buffer: small, so the server's queue fills, not the kernel's.
         static let slowReceiveBuffer: Int32 = 4096
+        /// The queue bound, and heartbeats slow enough that the client who deliberately reads
+        /// nothing (and so answers no ping) is not hung up on while the test runs: a hung-up
+        /// socket with a full buffer drains at the pace of TCP's zero-window probes.
+        static let settings = [
+            "WS_MAX_QUEUE_BYTES": String(queueBytes),
+            "WS_PING_INTERVAL_S": "600",
+            "WS_PONG_TIMEOUT_S": "1200",
+        ]
+        /// Longest the slow client may take to read what it was kept.
+        static let slowReadBound: Duration = .seconds(90)
 
         @Test
         func slowClientIsConflatedWhileAReaderReceivesAllTenThousandEvents() throws {
             let orders = 50
             let versions = 200
-            let server = try BridgeProcess.start(["WS_MAX_QUEUE_BYTES": String(Self.queueBytes)])
+            let server = try BridgeProcess.start(Self.settings)
             defer { server.stop() }
             let before = try server.rejectionCounters()
             let (slow, reader) = try connectBoth(server)
@@ -53,7 +63,12 @@ extension HardeningTests {
             var newest: [String: Int64] = [:]
             var ordersAtNewest = 0
             var slowSeqs: [Int64] = []
+            let slowDeadline = ContinuousClock.now + Self.slowReadBound
             while slowSeqs.count < total, ordersAtNewest < orders {
+                guard ContinuousClock.now < slowDeadline else {
+                    Issue.record("the slow client read only \(slowSeqs.count) events in \(Self.slowReadBound)")
+                    break
+                }
                 let message = try slow.receive(timeout: .seconds(10))
                 guard case .text(let text) = message, let event = PushedEvent(text) else {
                     Issue.record("after \(slowSeqs.count) events the slow client got \(message)")
@@ -80,7 +95,7 @@ extension HardeningTests {
             // passes what the kernel buffers on loopback in a few thousand events.
             let total = 1600
             let padding = String(repeating: "x", count: 4096)
-            let server = try BridgeProcess.start(["WS_MAX_QUEUE_BYTES": String(Self.queueBytes)])
+            let server = try BridgeProcess.start(Self.settings)
             defer { server.stop() }
             let before = try server.rejectionCounters()
             let (slow, reader) = try connectBoth(server)

@@ -58,11 +58,11 @@ extension OperabilityTests {
             let directory = try Self.scratchDirectory()
             defer { try? FileManager.default.removeItem(at: directory) }
             let certificate = try SelfSignedCertificate(in: directory)
-            var environment = try Self.plainEnvironment()
-            environment["DATABASE_URL"] = "sqlite:\(directory.path)/bridge.sqlite3"
-            environment["HOME"] = directory.path
-            environment["TLS_CERT_FILE"] = certificate.certificatePath
-            environment["TLS_KEY_FILE"] = certificate.keyPath
+            var environment = try Self.environment(
+                in: directory,
+                certificate: certificate.certificatePath,
+                key: certificate.keyPath
+            )
             let missing = directory.appendingPathComponent("missing.pem").path
             environment[variable] = missing
 
@@ -81,11 +81,11 @@ extension OperabilityTests {
             try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
             let certificate = try SelfSignedCertificate(in: directory)
             let stranger = try SelfSignedCertificate(in: other)
-            var environment = try Self.plainEnvironment()
-            environment["DATABASE_URL"] = "sqlite:\(directory.path)/bridge.sqlite3"
-            environment["HOME"] = directory.path
-            environment["TLS_CERT_FILE"] = certificate.certificatePath
-            environment["TLS_KEY_FILE"] = stranger.keyPath
+            let environment = try Self.environment(
+                in: directory,
+                certificate: certificate.certificatePath,
+                key: stranger.keyPath
+            )
 
             let run = try CLIResult.run(["serve"], environment: environment, in: directory, timeout: .seconds(10))
             #expect(run.status != nil && run.status != 0, "serve started with a mismatched key")
@@ -156,6 +156,17 @@ extension OperabilityTests {
                 .appendingPathComponent("bridge-tls-\(UUID().uuidString)", isDirectory: true)
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             return directory
+        }
+
+        /// A server environment with its database in `directory` and the given TLS files.
+        private static func environment(in directory: URL, certificate: String, key: String) throws -> [String: String]
+        {
+            var environment = try plainEnvironment()
+            environment["DATABASE_URL"] = "sqlite:\(directory.path)/bridge.sqlite3"
+            environment["HOME"] = directory.path
+            environment["TLS_CERT_FILE"] = certificate
+            environment["TLS_KEY_FILE"] = key
+            return environment
         }
 
         /// The environment a plain test server runs with, taken from one that is then stopped, so
