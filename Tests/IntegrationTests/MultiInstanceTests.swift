@@ -369,6 +369,39 @@ extension MultiInstanceTests {
     }
 
     @Test
+    func aUserOnTwoInstancesSharesOneMessageBudget() throws {
+        let budget = 6
+        // A long window: the budget does not refill while the test runs.
+        let cluster = try BridgeCluster(
+            count: 2,
+            overrides: ["WS_RATE_LIMIT_MESSAGES": String(budget), "WS_RATE_LIMIT_WINDOW_MS": "600000"]
+        )
+        let token = TestJWT.make(sub: "alice", org: "acme")
+        let here = try TestWebSocket.connect(port: cluster[0].port, token: token)
+        defer { here.close() }
+        let there = try TestWebSocket.connect(port: cluster[1].port, token: token)
+        defer { there.close() }
+        for instance in cluster.instances {
+            #expect(try instance.waitForClusterConnections(2), "the instances never heard of each other")
+        }
+        // Alice holds one of her two connections here, so each message here costs her two.
+        var answered = 0
+        for _ in 0..<budget {
+            try here.sendJSON(["type": "ping"])
+            let reply = try here.receiveJSON()
+            guard reply["type"]?.stringValue == "pong" else {
+                #expect(reply["code"]?.stringValue == "rate_limited", "\(reply)")
+                break
+            }
+            answered += 1
+        }
+        #expect(answered == budget / 2, "alice got \(answered) messages through on one of two instances")
+        let bob = try TestWebSocket.connect(port: cluster[0].port, token: TestJWT.make(sub: "bob", org: "acme"))
+        defer { bob.close() }
+        #expect(try bob.pingPong(), "another user was charged for alice's messages")
+    }
+
+    @Test
     func hostileNotificationMessagesAreRefusedWithoutHarm() throws {
         let cluster = try BridgeCluster(count: 2)
         let client = try TestWebSocket.connect(
