@@ -53,9 +53,7 @@ public enum PresenceWireFormat {
             knownKeys: knownKeys,
             version: version
         )
-        guard let instanceID = members["instance"]?.stringValue, isUUID(instanceID) else {
-            throw WireFormatError(field: "instance", "must be a lowercase UUID")
-        }
+        let instanceID = try WireFormatEnvelope.instanceID(in: members)
         guard case .bool(let isFinal)? = members["final"] else {
             throw WireFormatError(field: "final", "must be true or false")
         }

@@ -58,9 +58,7 @@ public enum RoomPushWireFormat {
             knownKeys: knownKeys,
             version: version
         )
-        guard let instanceID = members["instance"]?.stringValue, PresenceWireFormat.isUUID(instanceID) else {
-            throw WireFormatError(field: "instance", "must be a lowercase UUID")
-        }
+        let instanceID = try WireFormatEnvelope.instanceID(in: members)
         guard let orgID = members["orgId"]?.stringValue, PayloadValidator.isValidIdentifier(orgID) else {
             throw WireFormatError(field: "orgId", "must be an organisation id")
         }

@@ -35,4 +35,12 @@ enum WireFormatEnvelope {
         }
         return members
     }
+
+    /// The sending instance's id in `members`: a lowercase UUID.
+    static func instanceID(in members: [String: JSONValue]) throws(WireFormatError) -> String {
+        guard let id = members["instance"]?.stringValue, PresenceWireFormat.isUUID(id) else {
+            throw WireFormatError(field: "instance", "must be a lowercase UUID")
+        }
+        return id
+    }
 }

@@ -34,6 +34,11 @@ struct HTTPResponse: Sendable {
         return response
     }
 
+    /// `405 method_not_allowed`, naming in `Allow` the methods the path takes (RFC 9110).
+    static func methodNotAllowed(_ methods: String, use hint: String) -> HTTPResponse {
+        .error(405, code: "method_not_allowed", message: "use \(hint)", headers: [("allow", methods)])
+    }
+
     /// A 503 that asks the caller to retry after `seconds`.
     static func unavailable(_ message: String, retryAfter seconds: Int = 1) -> HTTPResponse {
         error(503, code: "unavailable", message: message, headers: [("retry-after", String(seconds))])

@@ -30,13 +30,7 @@ extension Server {
         }
         guard method == "GET" || method == "HEAD" else {
             if path.hasPrefix("/api/health") || path == "/api/stats" || path == "/metrics" || path == "/ws" {
-                let response = HTTPResponse.error(
-                    405,
-                    code: "method_not_allowed",
-                    message: "use GET",
-                    headers: [("allow", "GET, HEAD")]
-                )
-                return respond(exchange, response, closeBody: true)
+                return respond(exchange, .methodNotAllowed("GET, HEAD", use: "GET"), closeBody: true)
             }
             return respond(exchange, .error(404, code: "not_found", message: "no such endpoint"), closeBody: true)
         }
@@ -107,13 +101,7 @@ extension Server {
     private func webhookRequest(_ exchange: HTTPExchange, request: LWSRequest, method: String) -> Int32 {
         let sourceID = String(exchange.path.dropFirst("/webhooks/".count))
         guard method == "POST" else {
-            let response = HTTPResponse.error(
-                405,
-                code: "method_not_allowed",
-                message: "use POST",
-                headers: [("allow", "POST")]
-            )
-            return respond(exchange, response, closeBody: true)
+            return respond(exchange, .methodNotAllowed("POST", use: "POST"), closeBody: true)
         }
         if request.hasHeader(WSI_TOKEN_HTTP_TRANSFER_ENCODING) {
             // lws 4.1 cannot read chunked bodies; say so instead of dropping the connection.

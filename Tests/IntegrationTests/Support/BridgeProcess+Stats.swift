@@ -23,21 +23,24 @@ extension BridgeProcess {
     /// passes first. Closing is asynchronous on the server, so tests wait for it this way.
     @discardableResult
     func waitForConnections(_ count: Int64, within bound: Duration = .seconds(5)) throws -> Bool {
-        let deadline = ContinuousClock.now + bound
-        while true {
-            if try stats()["connections"]?["current"]?.integerValue == count { return true }
-            guard ContinuousClock.now < deadline else { return false }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+        try waitForStats(["connections", "current"], toEqual: count, within: bound)
     }
 
     /// Polls stats every 50 ms until `cluster.connections` (this instance's and those it heard
     /// of through the broker) equals `count`; false when `bound` passes first.
     @discardableResult
     func waitForClusterConnections(_ count: Int64, within bound: Duration = .seconds(10)) throws -> Bool {
+        try waitForStats(["cluster", "connections"], toEqual: count, within: bound)
+    }
+
+    /// Polls stats every 50 ms until the integer at `path` equals `value`; false when `bound`
+    /// passes first.
+    private func waitForStats(_ path: [String], toEqual value: Int64, within bound: Duration) throws -> Bool {
         let deadline = ContinuousClock.now + bound
         while true {
-            if try stats()["cluster"]?["connections"]?.integerValue == count { return true }
+            var node: JSONValue? = try stats()
+            for key in path { node = node?[key] }
+            if node?.integerValue == value { return true }
             guard ContinuousClock.now < deadline else { return false }
             Thread.sleep(forTimeInterval: 0.05)
         }
