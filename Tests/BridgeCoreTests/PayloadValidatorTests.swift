@@ -369,6 +369,31 @@ private func nestedData(depth: Int) -> String {
         }
     }
 
+    @Test func aSecondDataSpelledWithEscapesCannotSmuggleANonObject() {
+        // The decoder unescapes keys and the raw-text scanner does not; both must agree on `data`.
+        let body = WebhookBody.order.setting("data", "5").setting(#"d\u0061ta"#, "{}")
+        let error = #expect(throws: PayloadError.self) { try PayloadValidator.validate(body.bytes) }
+        #expect(error?.field == "data")
+    }
+
+    @Test func hugeValuesInScalarFieldsAreRefusedByTheirFieldName() {
+        let deepButLegal = String(repeating: #"{"a":"#, count: 30) + "1" + String(repeating: "}", count: 30)
+        let body = WebhookBody.order.setting("orgId", deepButLegal)
+        let error = #expect(throws: PayloadError.self) { try PayloadValidator.validate(body.bytes) }
+        #expect(error?.field == "orgId")
+    }
+
+    // `data` is passed on as text and never decoded; its grammar must still be checked in full.
+    @Test(arguments: [
+        "\"raw\nline break\"", "\"raw\ttab\"", #""bad \x escape""#, #""lone \ud800 surrogate""#,
+        "01", "1.", "-", "1e",
+    ])
+    func malformedValuesInsideDataAreRefused(_ value: String) {
+        let body = WebhookBody.order.setting("data", #"{"v":\#(value)}"#)
+        let error = #expect(throws: PayloadError.self) { try PayloadValidator.validate(body.bytes) }
+        #expect(error?.field == nil)
+    }
+
     @Test(arguments: [0, 1, 128, 129])
     func idLengthRuleIsExact(_ length: Int) {
         let id = String(repeating: "k", count: length)
