@@ -8,10 +8,9 @@ final class HTTPExchange {
         case receiving
         /// Parked while another thread works; the answer arrives through the inbox.
         case waiting
-        /// The answer is known; its headers go out at the next writeable callback.
-        case headers(HTTPResponse)
-        /// Headers written; the body goes out at the next writeable callback.
-        case body(HTTPResponse)
+        /// The answer is known; it goes out, headers and body in one write, at the next
+        /// writeable callback.
+        case answering(HTTPResponse)
     }
 
     let key: ExchangeKey

@@ -310,7 +310,7 @@ extension Server {
         // the connection closes instead of carrying the next request.
         response.closeAfter = response.closeAfter || closeBody || exchange.isHead
         response.headers.append(("x-request-id", exchange.requestID))
-        exchange.phase = .headers(response)
+        exchange.phase = .answering(response)
         lws_callback_on_writable(exchange.wsi)
         return 0
     }
@@ -325,32 +325,27 @@ extension Server {
 
     /// Writes the pending answer: headers first, the body at the next callback.
     func httpWriteable(_ wsi: OpaquePointer) -> Int32 {
-        guard let exchange = exchanges[wsi.key] else { return 0 }
-        switch exchange.phase {
-        case .headers(let response):
-            guard writeHeaders(wsi, response) else { return -1 }
-            exchange.phase = .body(response)
-            lws_callback_on_writable(wsi)
-            return 0
-        case .body(let response):
-            exchanges[wsi.key] = nil
-            if exchange.isHead { return -1 }
-            let frame = SharedFrame(payload: response.body)
-            let written = lws_write(wsi, frame.payload, frame.count, LWS_WRITE_HTTP_FINAL)
-            guard written >= 0, !response.closeAfter else { return -1 }
-            return lws_http_transaction_completed(wsi) != 0 ? -1 : 0
-        case .receiving, .waiting:
-            return 0
+        guard let exchange = exchanges[wsi.key], case .answering(let response) = exchange.phase else { return 0 }
+        exchanges[wsi.key] = nil
+        guard writeAnswer(wsi, response, withBody: !exchange.isHead), !exchange.isHead, !response.closeAfter else {
+            return -1
         }
+        return lws_http_transaction_completed(wsi) != 0 ? -1 : 0
     }
 
-    private func writeHeaders(_ wsi: OpaquePointer, _ response: HTTPResponse) -> Bool {
-        let capacity = 2048
-        var buffer = [UInt8](repeating: 0, count: bridge_lws_pre + capacity)
+    /// Writes the status line, the headers and (unless `withBody` is false) the body in one
+    /// write: one system call and one writeable callback per answer instead of two each.
+    ///
+    /// The bytes go out as `LWS_WRITE_HTTP_HEADERS`, which lws sends as they are; what does not
+    /// fit the socket lws keeps and sends before the connection's next request or close.
+    private func writeAnswer(_ wsi: OpaquePointer, _ response: HTTPResponse, withBody: Bool) -> Bool {
+        let headerCapacity = 2048
+        let bodyCount = withBody ? response.body.count : 0
+        var buffer = [UInt8](repeating: 0, count: bridge_lws_pre + headerCapacity + bodyCount)
         return buffer.withUnsafeMutableBufferPointer { storage -> Bool in
             guard let base = storage.baseAddress else { return false }
             let start = base + bridge_lws_pre
-            let end = base + storage.count
+            let headerEnd = start + headerCapacity
             var cursor: UnsafeMutablePointer<UInt8>? = start
             guard
                 lws_add_http_common_headers(
@@ -359,23 +354,36 @@ extension Server {
                     response.contentType,
                     lws_filepos_t(response.body.count),
                     &cursor,
-                    end
+                    headerEnd
                 ) == 0
             else { return false }
             var headers = response.headers
             headers.append(("cache-control", "no-store"))
             if response.closeAfter { headers.append(("connection", "close")) }
             for (name, value) in headers {
-                guard HeaderWriter.add(wsi, name: name, value: value, cursor: &cursor, end: end) else { return false }
+                guard HeaderWriter.add(wsi, name: name, value: value, cursor: &cursor, end: headerEnd) else {
+                    return false
+                }
             }
-            return lws_finalize_write_http_header(wsi, start, &cursor, end) == 0
+            guard lws_finalize_http_header(wsi, &cursor, headerEnd) == 0, var end = cursor else { return false }
+            if bodyCount > 0 {
+                response.body.withUnsafeBufferPointer { body in
+                    guard let bytes = body.baseAddress else { return }
+                    end.update(from: bytes, count: bodyCount)
+                }
+                end += bodyCount
+            }
+            return lws_write(wsi, start, end - start, LWS_WRITE_HTTP_HEADERS) >= 0
         }
     }
 
     static func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
-        let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map(String.init) ?? ""
-        let normalised = mediaType.trimmingCharacters(in: .whitespaces).lowercased()
+        // Byte-wise: Foundation's trimming was 2 % of the loop thread's time in the ingest benchmark.
+        let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        let mediaType = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }.drop(while: isBlank)
+        let trimmed = mediaType.reversed().drop(while: isBlank).reversed()
+        let normalised = String(decoding: trimmed, as: UTF8.self).lowercased()
         return normalised == "application/json"
             || (normalised.hasPrefix("application/") && normalised.hasSuffix("+json"))
     }
