@@ -15,6 +15,7 @@ let package = Package(
         .systemLibrary(name: "CPostgres", pkgConfig: "libpq"),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl"),
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis"),
+        .systemLibrary(name: "CMalloc"),
 
         // Pure logic: no I/O, no C imports.
         .target(name: "BridgeCore"),
@@ -34,6 +35,7 @@ let package = Package(
             name: "bridge",
             dependencies: [
                 "BridgeCore", "BridgeCrypto", "BridgeStore", "BridgeServer", "BridgeDelivery", "BridgeBroker",
+                "CMalloc",
             ]
         ),
 

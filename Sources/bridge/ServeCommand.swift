@@ -5,6 +5,7 @@ import BridgeCrypto
 import BridgeDelivery
 import BridgeServer
 import BridgeStore
+import CMalloc
 import Dispatch
 import Foundation
 
@@ -32,6 +33,7 @@ enum ServeCommand {
             return 78
         }
         // --- end of multi-instance mode ---
+        keepFreedMemoryNearby()
         let logger = LoggerFactory.make(config)
         let crypto: OpenSSLCrypto
         do {
@@ -147,6 +149,14 @@ enum ServeCommand {
             return 71
         }
         return 0
+    }
+
+    /// glibc hands the free top of a thread's arena back to the kernel (`madvise`) as soon as it
+    /// passes 128 KiB. The ingest thread crossed that once per batch, and every `madvise` flushes
+    /// the TLBs of both cores: in the ingest benchmark that was one system call per webhook and
+    /// about a tenth of the server's CPU. Up to 16 MiB per arena now stays mapped for reuse.
+    private static func keepFreedMemoryNearby() {
+        _ = mallopt(M_TRIM_THRESHOLD, 16 << 20)
     }
 }
 
