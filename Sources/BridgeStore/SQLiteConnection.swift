@@ -13,6 +13,9 @@ final class SQLiteConnection {
         case writer
         /// Opens an existing file read-only; under WAL it reads beside the writer.
         case reader
+        /// Opens an existing file read-write to copy the write-ahead log into it; syncs as
+        /// SQLite's default (FULL) does, so a checkpoint is on disk before the log restarts.
+        case checkpointer
     }
 
     /// How long a statement waits for another connection's lock before failing as busy.
@@ -23,7 +26,12 @@ final class SQLiteConnection {
 
     /// Opens `path` for `role` and applies the connection settings.
     init(path: String, role: Role) throws {
-        let access = role == .writer ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY
+        let access =
+            switch role {
+            case .writer: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+            case .reader: SQLITE_OPEN_READONLY
+            case .checkpointer: SQLITE_OPEN_READWRITE
+            }
         // The caller's lock serialises every use, so SQLite's own mutex would be paid for nothing.
         let flags = access | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         var opened: OpaquePointer?
@@ -92,6 +100,25 @@ final class SQLiteConnection {
         sqlite3_changes64(try liveHandle())
     }
 
+    /// Installs (or, with nil, removes) the hook SQLite calls after each commit with the
+    /// write-ahead log's size in pages; it replaces the automatic checkpoint.
+    func setWALHook(
+        _ context: UnsafeMutableRawPointer?,
+        _ hook: (@convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int32) -> Int32)?
+    ) throws {
+        sqlite3_wal_hook(try liveHandle(), hook, context)
+    }
+
+    /// Copies what it can of the write-ahead log into the database file without waiting for
+    /// readers or the writer.
+    func checkpointPassively() throws {
+        let live = try liveHandle()
+        let code = sqlite3_wal_checkpoint_v2(live, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        guard code == SQLITE_OK else {
+            throw StoreError(sqliteCode: code, context: "a checkpoint failed", connection: live)
+        }
+    }
+
     /// Finalizes every statement and closes the handle. Later calls throw `StoreError.closed`.
     func close() {
         for statement in statements.values {
@@ -112,6 +139,16 @@ final class SQLiteConnection {
             throw StoreError(sqliteCode: code, context: "cannot set the busy timeout", connection: live)
         }
         try execute("PRAGMA foreign_keys = ON")
+        if role == .checkpointer {
+            // A connection opens the log only once it has read the file; until then a checkpoint
+            // finds no log and does nothing.
+            let mode = try withStatement("PRAGMA journal_mode") { statement in
+                try statement.step() ? statement.optionalText(at: 0) : nil
+            }
+            guard mode?.lowercased() == "wal" else {
+                throw StoreError(.unavailable, "the database is not in write-ahead logging mode")
+            }
+        }
         guard role == .writer else {
             return
         }

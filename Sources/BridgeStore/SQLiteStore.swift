@@ -9,7 +9,8 @@ import Synchronization
 /// Two connections, each inside its own `Mutex`: every write (append, retention, migration)
 /// holds the writer's lock for the whole of its transaction, and reads use the reader, so they
 /// run beside a write and see only committed data. No connection is reachable outside its lock;
-/// that is what makes the class `Sendable`.
+/// that is what makes the class `Sendable`. A third connection, owned by `SQLiteCheckpointer`'s
+/// thread, folds the write-ahead log back into the file so that no commit has to.
 public final class SQLiteStore: EventStore {
     /// The file this store reads and writes.
     public let path: String
@@ -18,6 +19,7 @@ public final class SQLiteStore: EventStore {
 
     let writer: Mutex<SQLiteConnection>
     let reader: Mutex<SQLiteConnection>
+    let checkpointer: SQLiteCheckpointer
     private let migrations: [SQLiteMigration]
 
     /// Opens the database at `path`, creating it and its directory if missing, and migrates it.
@@ -39,11 +41,18 @@ public final class SQLiteStore: EventStore {
         _ = try SQLiteMigration.apply(migrations, on: writer, nowMillis: Self.nowMillis())
         // Opened after the writer so that the file exists and is already in WAL mode.
         let reader = try SQLiteConnection(path: path, role: .reader)
+        let checkpointer = try SQLiteCheckpointer(path: path)
+        try checkpointer.start(watching: writer)
 
         self.path = path
         self.migrations = migrations
         self.writer = Mutex(writer)
         self.reader = Mutex(reader)
+        self.checkpointer = checkpointer
+    }
+
+    deinit {
+        close()
     }
 
     /// Applies the migrations this build knows and returns the versions it applied.
@@ -107,6 +116,7 @@ public final class SQLiteStore: EventStore {
     /// Closes both connections; every later call throws `StoreError` `.unavailable`.
     /// Closing the last connection folds the write-ahead log back into the database file.
     public func close() {
+        writer.withLock { checkpointer.stop(detachingFrom: $0) }
         reader.withLock { $0.close() }
         writer.withLock { $0.close() }
     }

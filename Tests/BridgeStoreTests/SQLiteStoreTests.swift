@@ -112,6 +112,54 @@ struct SQLiteStoreTests {
         #expect(reader[2...] == ["1", "5000"])
     }
 
+    @Test("The write-ahead log is folded back by the checkpoint thread, not by a commit")
+    func checkpointsRunBesideTheWriter() throws {
+        let database = try SQLiteTestDatabase()
+        defer { database.destroy() }
+        let store = try SQLiteStore(path: database.path)
+        defer { store.close() }
+        #expect(store.checkpointer.completedCheckpoints == 0)
+
+        // Each 2 KiB event takes at least one page of log, so 40 batches of 40 pass 1,000 pages.
+        let data = #"{"note":""# + String(repeating: "x", count: 2_000) + #""}"#
+        for _ in 0..<40 {
+            _ = try store.append((0..<40).map { index in EventFixture.incoming(order: "order-\(index)", data: data) })
+        }
+        let deadline = Date(timeIntervalSinceNow: 10)
+        while store.checkpointer.completedCheckpoints == 0, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        #expect(store.checkpointer.completedCheckpoints > 0)
+
+        // Once a checkpoint has caught up with the log, the next commit starts the log over
+        // instead of growing it; each commit until then wakes the thread again.
+        var restarted = false
+        var appended = 0
+        while !restarted, Date() < deadline {
+            let before = try Self.fileSize(database.path + "-wal")
+            _ = try store.append([EventFixture.incoming()])
+            appended += 1
+            restarted = try Self.fileSize(database.path + "-wal") <= before
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        #expect(restarted)
+        #expect(try store.events(orgID: "org-a", afterSeq: 0, limit: 2_000).count == 1_600 + appended)
+    }
+
+    @Test("Closing stops the checkpoint thread and folds the log into the file")
+    func closeStopsTheCheckpointer() throws {
+        let database = try SQLiteTestDatabase()
+        defer { database.destroy() }
+        let store = try SQLiteStore(path: database.path)
+        _ = try store.append([EventFixture.incoming()])
+        store.close()
+        store.close()
+        #expect(!FileManager.default.fileExists(atPath: database.path + "-wal"))
+        let reopened = try SQLiteStore(path: database.path)
+        defer { reopened.close() }
+        #expect(try reopened.events(orgID: "org-a", afterSeq: 0, limit: 10).count == 1)
+    }
+
     @Test("Two stores on one file share one sequence")
     func twoStoresOnOneFile() throws {
         let database = try SQLiteTestDatabase()
@@ -153,6 +201,11 @@ struct SQLiteStoreTests {
     }
 
     /// The value of `PRAGMA name` on `connection`, as text.
+    static func fileSize(_ path: String) throws -> Int {
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        return (attributes[.size] as? NSNumber)?.intValue ?? 0
+    }
+
     private static func pragma(_ name: String, on connection: SQLiteConnection) throws -> String? {
         try connection.withStatement("PRAGMA \(name)") { statement in
             try statement.step() ? statement.optionalText(at: 0) : nil
