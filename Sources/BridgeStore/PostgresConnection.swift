@@ -55,6 +55,19 @@ final class PostgresConnection: @unchecked Sendable {
         }
     }
 
+    /// One statement and the values for its `$1`, `$2`, … parameters.
+    struct Statement {
+        /// The SQL text; values never go into it, only into `parameters`.
+        let sql: String
+        /// The values bound to `$1`, `$2`, … in order.
+        let parameters: [Value]
+
+        init(_ sql: String, _ parameters: [Value] = []) {
+            self.sql = sql
+            self.parameters = parameters
+        }
+    }
+
     /// Settings applied before the URL's own, so that the URL may override them.
     ///
     /// The TCP limits make a server that vanished without closing the connection (a dead host,
@@ -69,6 +82,14 @@ final class PostgresConnection: @unchecked Sendable {
     ]
 
     private var handle: OpaquePointer?
+
+    /// Set when a pipeline went out of step with the server: the connection may still be
+    /// open, but its protocol state is unknown, so it is reopened before its next use.
+    var isOutOfStep = false
+
+    /// Requests sent that waited for the server's answer: one per `execute`, one per pipeline.
+    /// Tests read it to check how many times a piece of work waits for the database.
+    var roundTrips = 0
 
     /// Connects to the database `url` names, waiting at most its `connect_timeout` (5 s unless
     /// the URL says otherwise).
@@ -122,16 +143,14 @@ final class PostgresConnection: @unchecked Sendable {
 
     /// Whether the connection is open and was fine after its last use.
     var isHealthy: Bool {
-        handle.map { PQstatus($0) == CONNECTION_OK } ?? false
+        !isOutOfStep && handle.map { PQstatus($0) == CONNECTION_OK } ?? false
     }
 
     /// Runs one statement with `parameters` bound to `$1`, `$2`, … and returns its rows.
     func execute(_ sql: String, _ parameters: [Value] = []) throws -> PostgresResult {
         let live = try liveHandle()
-        let texts = try parameters.map { try $0.textForm() }
-        guard let count = Int32(exactly: texts.count) else {
-            throw PostgresFailure(StoreError(.failed, "a statement has too many parameters"))
-        }
+        let (texts, count) = try Self.textForms(of: parameters)
+        roundTrips += 1
         let result = Self.withCStrings(texts) { values in
             PQexecParams(live, sql, count, nil, values, nil, nil, 0)
         }
@@ -142,6 +161,7 @@ final class PostgresConnection: @unchecked Sendable {
     /// Only for SQL written in this module: values always go through `execute(_:_:)`.
     func executeScript(_ sql: String) throws {
         let live = try liveHandle()
+        roundTrips += 1
         _ = try checked(PQexec(live, sql), on: live)
     }
 
@@ -150,10 +170,19 @@ final class PostgresConnection: @unchecked Sendable {
     /// A `COMMIT` whose answer is lost with the connection is marked `duringCommit`: it may
     /// have committed, so it must not be retried blindly.
     func transaction<Result>(_ body: () throws -> Result) throws -> Result {
-        _ = try execute("BEGIN")
+        try transaction(openingWith: []) { _ in try body() }
+    }
+
+    /// Runs a transaction whose `BEGIN` travels with `opening` in one round trip; `body` gets
+    /// the opening statements' results, in order. Failures are those of `transaction(_:)`.
+    func transaction<Result>(
+        openingWith opening: [Statement],
+        _ body: ([PostgresResult]) throws -> Result
+    ) throws -> Result {
         let result: Result
         do {
-            result = try body()
+            let begun = try opening.isEmpty ? [execute("BEGIN")] : pipeline([Statement("BEGIN")] + opening)
+            result = try body(Array(begun.dropFirst()))
         } catch {
             rollbackIfOpen()
             throw error
@@ -212,6 +241,7 @@ final class PostgresConnection: @unchecked Sendable {
     private func reset() throws {
         let live = try liveHandle()
         PQreset(live)
+        isOutOfStep = false
         guard PQstatus(live) == CONNECTION_OK else {
             throw PostgresFailure(
                 connectionLostWith: Self.errorText(of: live),
@@ -222,19 +252,21 @@ final class PostgresConnection: @unchecked Sendable {
 
     /// Ends an open or failed transaction. A failed `ROLLBACK` is not worth reporting over the
     /// original error: the server rolls back by itself when the connection goes.
-    private func rollbackIfOpen() {
-        guard let live = handle else {
+    /// A connection out of step is left alone: reopening it ends the transaction anyway.
+    func rollbackIfOpen() {
+        guard let live = handle, !isOutOfStep else {
             return
         }
         let status = PQtransactionStatus(live)
         guard status == PQTRANS_INTRANS || status == PQTRANS_INERROR else {
             return
         }
+        roundTrips += 1
         PQclear(PQexec(live, "ROLLBACK"))
     }
 
     /// `result` when the statement succeeded; otherwise clears it and throws what went wrong.
-    private func checked(_ result: OpaquePointer?, on live: OpaquePointer) throws -> PostgresResult {
+    func checked(_ result: OpaquePointer?, on live: OpaquePointer) throws -> PostgresResult {
         guard let result else {
             throw failure(result: nil, on: live)
         }
@@ -249,7 +281,7 @@ final class PostgresConnection: @unchecked Sendable {
 
     /// The failure a statement met. Only the server's primary message is kept: its detail
     /// line can quote the values involved (a duplicate key, for one).
-    private func failure(result: OpaquePointer?, on live: OpaquePointer) -> PostgresFailure {
+    func failure(result: OpaquePointer?, on live: OpaquePointer) -> PostgresFailure {
         guard PQstatus(live) == CONNECTION_OK else {
             return PostgresFailure(
                 connectionLostWith: Self.errorText(of: live),
@@ -264,7 +296,7 @@ final class PostgresConnection: @unchecked Sendable {
     }
 
     /// The open handle, or the error every call gets once the connection is closed.
-    private func liveHandle() throws -> OpaquePointer {
+    func liveHandle() throws -> OpaquePointer {
         guard let handle else {
             throw PostgresFailure(StoreError(.unavailable, "the store is closed"))
         }
@@ -272,12 +304,21 @@ final class PostgresConnection: @unchecked Sendable {
     }
 
     /// libpq's last message for `connection`, made safe to repeat.
-    private static func errorText(of connection: OpaquePointer) -> String {
+    static func errorText(of connection: OpaquePointer) -> String {
         PostgresFailure.safeMessage(PQerrorMessage(connection).map { String(cString: $0) } ?? "")
     }
 
+    /// The parameters' text forms and their count, as libpq takes them.
+    static func textForms(of parameters: [Value]) throws -> (texts: [String?], count: Int32) {
+        let texts = try parameters.map { try $0.textForm() }
+        guard let count = Int32(exactly: texts.count) else {
+            throw PostgresFailure(StoreError(.failed, "a statement has too many parameters"))
+        }
+        return (texts, count)
+    }
+
     /// Lends `strings` to C as NUL-terminated copies; nil stays a null pointer.
-    private static func withCStrings<Result>(
+    static func withCStrings<Result>(
         _ strings: [String?],
         _ body: ([UnsafePointer<CChar>?]) -> Result
     ) -> Result {

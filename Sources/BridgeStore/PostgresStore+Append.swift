@@ -21,6 +21,11 @@ extension PostgresStore {
     ///   to commit and then comes out a duplicate, never an error and never a spent `seq`;
     /// - the entity's version is claimed with a conditional upsert that locks its row.
     ///
+    /// Most batches have every event accepted, so a batch is first written on that bet in
+    /// three round trips whatever its size (`appendAllAccepted`); a batch that loses the bet
+    /// is rolled back to just after the locks and written event by event, which decides every
+    /// case but costs about two round trips an event.
+    ///
     /// A deadlock or serialization failure, or a connection lost before `COMMIT`, runs the
     /// whole batch again (a few times at most).
     /// - Throws: `StoreError`; when it throws, none of the batch is stored, except that a
@@ -31,65 +36,41 @@ extension PostgresStore {
             return []
         }
         let createdAt = Self.nowMillis()
+        let orgIDs = Self.lockOrder(of: batch)
+        let opening = orgIDs.map(Self.lockSequence) + [PostgresConnection.Statement(Self.savepoint)]
         return try pool.withConnection { connection in
             try connection.retrying(attempts: Self.attempts) {
-                try connection.transaction {
-                    var sequences = try Self.lockSequences(of: batch, on: connection)
+                try connection.transaction(openingWith: opening) { locked in
+                    var sequences = try Self.sequenceBlocks(orgIDs, lockedBy: Array(locked.dropLast()))
+                    if let outcomes = try Self.appendAllAccepted(
+                        batch,
+                        sequences: sequences,
+                        outboxFor: ackSources,
+                        on: connection,
+                        createdAt: createdAt
+                    ) {
+                        return outcomes
+                    }
+                    _ = try connection.execute("ROLLBACK TO SAVEPOINT \(Self.savepointName)")
                     let outcomes = try batch.map { incoming in
                         try Self.append(incoming, sequences: &sequences, on: connection, createdAt: createdAt)
                     }
-                    try Self.saveSequences(sequences, on: connection)
-                    try Self.queueAcknowledgements(
+                    let acknowledgements = Self.acknowledgementStatements(
                         batch,
                         outcomes,
                         for: ackSources,
-                        on: connection,
                         createdAt: createdAt
                     )
+                    _ = try connection.pipeline(Self.saveSequences(sequences) + acknowledgements)
                     return outcomes
                 }
             }
         }
     }
 
-    /// An organisation's sequence as the batch found it and as far as the batch has used it.
-    private struct SequenceBlock {
-        /// `last_seq` when the batch locked the row.
-        var locked: Int64
-        /// The last number the batch handed out.
-        var last: Int64
-    }
-
-    /// Locks the sequence row of every organisation in `batch`, creating missing ones.
-    ///
-    /// Sorting the ids gives every instance the same lock order, so two batches that share
-    /// organisations queue up instead of deadlocking.
-    private static func lockSequences(
-        of batch: [IncomingEvent],
-        on connection: PostgresConnection
-    ) throws -> [String: SequenceBlock] {
-        let sql = """
-            INSERT INTO org_sequences (org_id, last_seq) VALUES ($1, 0)
-            ON CONFLICT (org_id) DO UPDATE SET last_seq = org_sequences.last_seq
-            RETURNING last_seq
-            """
-        var sequences: [String: SequenceBlock] = [:]
-        for orgID in Set(batch.map(\.event.orgID)).sorted() {
-            let last = try connection.execute(sql, [.text(orgID)]).int64(row: 0, column: 0)
-            sequences[orgID] = SequenceBlock(locked: last, last: last)
-        }
-        return sequences
-    }
-
-    /// Writes back the last number of each organisation that handed any out.
-    private static func saveSequences(_ sequences: [String: SequenceBlock], on connection: PostgresConnection) throws {
-        for (orgID, block) in sequences where block.last != block.locked {
-            _ = try connection.execute(
-                "UPDATE org_sequences SET last_seq = $2 WHERE org_id = $1",
-                [.text(orgID), .integer(block.last)]
-            )
-        }
-    }
+    /// The savepoint just after the locks, where a batch that is not all accepted goes back to.
+    private static let savepointName = "all_accepted"
+    private static let savepoint = "SAVEPOINT \(savepointName)"
 
     /// The checks and writes for one event, inside the batch's transaction.
     private static func append(
@@ -98,16 +79,13 @@ extension PostgresStore {
         on connection: PostgresConnection,
         createdAt: Int64
     ) throws -> AppendOutcome {
-        guard let block = sequences[incoming.event.orgID] else {
+        guard let seq = try sequences[incoming.event.orgID]?.next() else {
             throw StoreError(.failed, "an event's organisation was not locked before appending")
-        }
-        let (seq, overflow) = block.last.addingReportingOverflow(1)
-        guard !overflow else {
-            throw StoreError(.failed, "the organisation's sequence is exhausted")
         }
 
         // Inserted as accepted at once; stale and conflicting events are rare and pay for an update.
-        guard try insert(incoming, seq: seq, on: connection, createdAt: createdAt) else {
+        let insert = insertEvent(incoming, seq: seq, createdAt: createdAt)
+        guard try connection.execute(insert.sql, insert.parameters).rowCount == 1 else {
             return try firstDelivery(of: incoming, on: connection)
         }
         if let version = incoming.event.version, let stored = try claimVersion(of: incoming.event, on: connection) {
@@ -120,55 +98,7 @@ extension PostgresStore {
         }
 
         sequences[incoming.event.orgID]?.last = seq
-        return .accepted(
-            StoredEvent(
-                eventID: incoming.eventID,
-                sourceID: incoming.sourceID,
-                webhookID: incoming.webhookID,
-                seq: seq,
-                receivedAtMillis: incoming.receivedAtMillis,
-                event: incoming.event
-            )
-        )
-    }
-
-    /// Inserts the event as accepted with `seq`; false when its source already sent its
-    /// webhook id (then nothing is written). Waits for an uncommitted rival with the same id.
-    private static func insert(
-        _ incoming: IncomingEvent,
-        seq: Int64,
-        on connection: PostgresConnection,
-        createdAt: Int64
-    ) throws -> Bool {
-        let sql = """
-            INSERT INTO events (
-                id, source, webhook_id, org_id, entity_type, order_id, item_id, action,
-                version, seq, stale, conflict, payload, occurred_at, received_at, created_at
-            ) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, false, false, $11, $12, $13, $14)
-            ON CONFLICT (source, webhook_id) DO NOTHING
-            RETURNING id
-            """
-        let event = incoming.event
-        let result = try connection.execute(
-            sql,
-            [
-                .text(incoming.eventID),
-                .text(incoming.sourceID),
-                .text(incoming.webhookID),
-                .text(event.orgID),
-                .text(event.entityType.rawValue),
-                .text(event.orderID),
-                .text(event.itemID ?? ""),
-                .text(event.action.rawValue),
-                .integer(event.version),
-                .integer(seq),
-                .text(event.dataJSON),
-                .text(event.occurredAt),
-                .integer(incoming.receivedAtMillis),
-                .integer(createdAt),
-            ]
-        )
-        return result.rowCount == 1
+        return accepted(incoming, seq: seq)
     }
 
     /// The answer for a webhook id already stored: the first event's id and `seq`.
@@ -192,7 +122,7 @@ extension PostgresStore {
         return .duplicate(eventID: try result.text(row: 0, column: 0), seq: try result.optionalInt64(row: 0, column: 1))
     }
 
-    /// Makes the event the entity's latest version when it is newer than the stored one.
+    /// Claims the event's version (see the `claimVersion(of:)` statement).
     ///
     /// - Returns: nil when the event's version was recorded; otherwise the stored version and
     ///   body, which are at least as new. Either way the entity's row stays locked until commit.
@@ -200,18 +130,8 @@ extension PostgresStore {
         of event: OrderEvent,
         on connection: PostgresConnection
     ) throws -> (version: Int64, payload: String)? {
-        let claim = """
-            INSERT INTO entity_versions (org_id, entity_type, order_id, item_id, version, payload)
-            VALUES ($1, $2, $3, $4, $5, $6)
-            ON CONFLICT (org_id, entity_type, order_id, item_id) DO UPDATE
-            SET version = excluded.version, payload = excluded.payload
-            WHERE entity_versions.version < excluded.version
-            RETURNING version
-            """
-        let key: [PostgresConnection.Value] = [
-            .text(event.orgID), .text(event.entityType.rawValue), .text(event.orderID), .text(event.itemID ?? ""),
-        ]
-        guard try connection.execute(claim, key + [.integer(event.version), .text(event.dataJSON)]).rowCount == 0 else {
+        let claim = claimVersion(of: event)
+        guard try connection.execute(claim.sql, claim.parameters).rowCount == 0 else {
             return nil
         }
 
@@ -220,7 +140,7 @@ extension PostgresStore {
             SELECT version, payload FROM entity_versions
             WHERE org_id = $1 AND entity_type = $2 AND order_id = $3 AND item_id = $4
             """,
-            key
+            entityKey(of: event)
         )
         guard stored.rowCount == 1 else {
             throw StoreError(.failed, "an entity's stored version could not be read back")

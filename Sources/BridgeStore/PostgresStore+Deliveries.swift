@@ -14,20 +14,20 @@ extension PostgresStore: DeliveryStore {
         try append(batch, outboxFor: [])
     }
 
-    /// Writes the acknowledgement rows of a batch's `ackSources` events, inside its transaction.
+    /// The statements that write the acknowledgement rows of a batch's `ackSources` events,
+    /// to run inside its transaction after the events.
     ///
     /// As on SQLite: the row copies source, webhook id and organisation from the stored event,
     /// and an acknowledgement already queued for the same event and outcome (by this instance
     /// or another) is left as it is.
-    static func queueAcknowledgements(
+    static func acknowledgementStatements(
         _ batch: [IncomingEvent],
         _ outcomes: [AppendOutcome],
         for ackSources: Set<String>,
-        on connection: PostgresConnection,
         createdAt: Int64
-    ) throws {
+    ) -> [PostgresConnection.Statement] {
         guard !ackSources.isEmpty else {
-            return
+            return []
         }
         let sql = """
             INSERT INTO deliveries (
@@ -38,9 +38,9 @@ extension PostgresStore: DeliveryStore {
             FROM events AS e WHERE e.id = $5
             ON CONFLICT DO NOTHING
             """
-        for (incoming, outcome) in zip(batch, outcomes) where ackSources.contains(incoming.sourceID) {
+        return zip(batch, outcomes).filter { ackSources.contains($0.0.sourceID) }.map { _, outcome in
             let kind = DeliveryOutcome(outcome)
-            _ = try connection.execute(
+            return PostgresConnection.Statement(
                 sql,
                 [
                     .text(Delivery.id(eventID: outcome.eventID, outcome: kind)),
