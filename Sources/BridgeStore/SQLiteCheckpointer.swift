@@ -12,17 +12,23 @@ import Foundation
 /// size and wakes this thread, which runs a `PASSIVE` checkpoint: it copies what no reader
 /// still needs and never waits for, or blocks, the writer.
 ///
-/// Should the log still outgrow `inlineCheckpointPages` (a writer so busy that passive
-/// checkpoints never catch up), the commit that crosses it checkpoints inline, as SQLite would
-/// have done, so the log stays bounded.
+/// The log starts over only when a write begins with all of it copied. A writer that never
+/// pauses never gives a passive checkpoint that moment, so the commit that takes the log past
+/// `inlineCheckpointPages` checkpoints inline, as SQLite would have done at 1,000, and the log
+/// stays bounded.
 final class SQLiteCheckpointer: @unchecked Sendable {
-    /// Log size that wakes the thread: SQLite's own automatic-checkpoint default.
+    /// Pages of log, written since the thread was last woken, that wake it again: SQLite's own
+    /// automatic-checkpoint size.
     static let checkpointPages: Int32 = 1_000
-    /// Log size at which the committing writer checkpoints itself (64,000 pages: 256 MiB at
-    /// the default 4 KiB page size).
-    static let inlineCheckpointPages: Int32 = 64_000
+    /// Log size at which the committing writer checkpoints itself (16,000 pages: 64 MiB at the
+    /// default 4 KiB page size). By then the thread has copied all but the last pages, so the
+    /// inline checkpoint is short, and the log starts over at the next commit.
+    static let inlineCheckpointPages: Int32 = 16_000
 
     private let connection: SQLiteConnection
+    /// The log's size when the hook last woke the thread. Only the hook touches it, on the
+    /// writer's thread and under the writer's lock.
+    private var pagesAtLastWake: Int32 = 0
 
     // Guarded by `condition`.
     private let condition = NSCondition()
@@ -101,10 +107,19 @@ final class SQLiteCheckpointer: @unchecked Sendable {
         UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int32
     ) -> Int32 = { context, database, _, pages in
         guard let context else { return SQLITE_OK }
+        let checkpointer = Unmanaged<SQLiteCheckpointer>.fromOpaque(context).takeUnretainedValue()
+        if pages < checkpointer.pagesAtLastWake {
+            // The log started over.
+            checkpointer.pagesAtLastWake = 0
+        }
         if pages >= inlineCheckpointPages {
             sqlite3_wal_checkpoint_v2(database, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
-        } else if pages >= checkpointPages {
-            Unmanaged<SQLiteCheckpointer>.fromOpaque(context).takeUnretainedValue().logGrew()
+            checkpointer.pagesAtLastWake = 0
+        } else if pages - checkpointer.pagesAtLastWake >= checkpointPages {
+            // Each checkpoint syncs the log and the file: one per 1,000 new pages, not one per
+            // commit while a busy writer keeps the log from starting over.
+            checkpointer.pagesAtLastWake = pages
+            checkpointer.logGrew()
         }
         return SQLITE_OK
     }
