@@ -24,7 +24,9 @@ public struct RoomIndex: Sendable {
     /// Most rooms one connection may be in; keeps one client from growing the table without bound.
     public static let maxRoomsPerConnection = 100
 
-    private var members: [Room: Set<Int>] = [:]
+    /// Each room's connections with their type filters (nil for every type), so fan-out reads
+    /// one table per room and not each connection's subscriptions.
+    private var members: [Room: [Int: Set<String>?]] = [:]
     private var subscriptions: [Int: [Room: RoomSubscription]] = [:]
 
     /// Creates an empty index with no rooms and no connections.
@@ -45,7 +47,7 @@ public struct RoomIndex: Sendable {
         }
         current[subscription.room] = subscription
         subscriptions[connection] = current
-        members[subscription.room, default: []].insert(connection)
+        members[subscription.room, default: [:]].updateValue(subscription.types, forKey: connection)
         return true
     }
 
@@ -78,21 +80,45 @@ public struct RoomIndex: Sendable {
     /// specific of its matching rooms. `rooms` must all belong to one organisation.
     public func recipients(of type: String, in rooms: [Room]) -> [Int: Room] {
         var chosen: [Int: Room] = [:]
-        for room in rooms {
-            guard let listeners = members[room] else { continue }
-            for connection in listeners {
-                guard let subscription = subscriptions[connection]?[room], subscription.accepts(type: type) else {
-                    continue
-                }
-                if let previous = chosen[connection], previous.specificity >= room.specificity { continue }
-                chosen[connection] = room
-            }
+        for group in recipientGroups(of: type, in: rooms) {
+            for connection in group.connections { chosen[connection] = group.room }
         }
         return chosen
     }
 
+    /// The choice of `recipients(of:in:)`, grouped by room, so that a caller looks up each
+    /// room's frame once and not once per connection.
+    ///
+    /// Rooms are taken most specific first, and a connection already heard through one is
+    /// skipped in the rest. The specific rooms are the small ones (an order's watchers beside
+    /// the whole organisation), so the only table built holds their few members, and the large
+    /// room is read once against it; with a single occupied room no table is built at all.
+    public func recipientGroups(of type: String, in rooms: [Room]) -> [(room: Room, connections: [Int])] {
+        let occupied = rooms.compactMap { room in members[room].map { (room: room, listeners: $0) } }
+        // Stable, so of two equally specific rooms the one listed first wins, as in `recipients`.
+        let ordered = occupied.enumerated()
+            .sorted { ($0.element.room.specificity, -$0.offset) > ($1.element.room.specificity, -$1.offset) }
+            .map(\.element)
+        var groups: [(room: Room, connections: [Int])] = []
+        var heard: Set<Int> = []
+        for (position, entry) in ordered.enumerated() {
+            var connections: [Int] = []
+            for (connection, types) in entry.listeners where Self.accepts(types, type) {
+                if !heard.isEmpty, heard.contains(connection) { continue }
+                connections.append(connection)
+            }
+            if position < ordered.count - 1 { heard.formUnion(connections) }
+            if !connections.isEmpty { groups.append((entry.room, connections)) }
+        }
+        return groups
+    }
+
+    private static func accepts(_ types: Set<String>?, _ type: String) -> Bool {
+        types?.contains(type) ?? true
+    }
+
     private mutating func removeMember(_ connection: Int, from room: Room) {
-        members[room]?.remove(connection)
+        members[room]?.removeValue(forKey: connection)
         if members[room]?.isEmpty == true { members[room] = nil }
     }
 }

@@ -183,7 +183,8 @@ extension Server {
 
     /// Whether a live event must be held back from `room` of `connection` because of a replay.
     func isCoveredByReplay(_ connection: ClientConnection, room: Room, seq: Int64) -> Bool {
-        guard let state = connection.replays[room] else { return false }
+        // Checked for every delivery; most connections have no replay under way.
+        guard !connection.replays.isEmpty, let state = connection.replays[room] else { return false }
         if !state.live { return true }
         if seq <= state.through { return true }
         connection.replays[room] = nil

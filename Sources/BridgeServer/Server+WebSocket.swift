@@ -244,27 +244,30 @@ extension Server {
     /// Call only through `accept`, which keeps each organisation's events in order.
     func deliver(_ broadcast: Broadcast) {
         defer { stageMetrics.observe(.pushed, Clock.monotonic() - broadcast.committedAt) }
-        let recipients = rooms.recipients(of: broadcast.messageType, in: broadcast.frames.map(\.room))
         var reached = 0
         defer {
             deliveryObserver?.pushed(eventID: broadcast.eventID, sourceID: broadcast.sourceID, recipients: reached)
         }
-        for (id, room) in recipients {
-            guard let connection = connectionsByID[id],
-                let frame = broadcast.frames.first(where: { $0.room == room })?.frame,
-                !isCoveredByReplay(connection, room: room, seq: broadcast.seq)
-            else { continue }
-            reached += 1
-            send(connection, frame)
+        for group in rooms.recipientGroups(of: broadcast.messageType, in: broadcast.frames.map(\.room)) {
+            guard let frame = broadcast.frames.first(where: { $0.room == group.room })?.frame else { continue }
+            for id in group.connections {
+                guard let connection = connectionsByID[id],
+                    !isCoveredByReplay(connection, room: group.room, seq: broadcast.seq)
+                else { continue }
+                reached += 1
+                send(connection, frame)
+            }
         }
     }
 
     /// Delivers an API-produced message to its rooms, once per connection.
     func deliver(_ push: RoomPush) {
         let frame = SharedFrame(payload: push.payload)
-        for (id, _) in rooms.recipients(of: push.messageType, in: push.rooms) {
-            guard let connection = connectionsByID[id] else { continue }
-            send(connection, frame)
+        for group in rooms.recipientGroups(of: push.messageType, in: push.rooms) {
+            for id in group.connections {
+                guard let connection = connectionsByID[id] else { continue }
+                send(connection, frame)
+            }
         }
     }
 

@@ -102,6 +102,35 @@ private let fanOutCases = [
         #expect(recipients == [1: acmeOrg, 2: acmeOrder, 3: acmeOrder])
     }
 
+    @Test func groupsNameEachRoomOnceAndEachConnectionOnce() {
+        var index = RoomIndex()
+        index.subscribe(1, to: all(acmeOrg))
+        index.subscribe(2, to: all(acmeOrder))
+        index.subscribe(3, to: all(acmeOrg))
+        index.subscribe(3, to: all(acmeOrder))
+        let groups = index.recipientGroups(of: "order_update", in: acmeEventRooms)
+        #expect(groups.count == 2)
+        #expect(Set(groups.map(\.room)) == [acmeOrg, acmeOrder])
+        let heard = groups.flatMap(\.connections)
+        #expect(heard.sorted() == [1, 2, 3])
+        #expect(groups.first { $0.room == acmeOrder }?.connections.sorted() == [2, 3])
+    }
+
+    @Test func oneOccupiedRoomStillHonoursTypeFilters() {
+        var index = RoomIndex()
+        index.subscribe(1, to: all(acmeOrg))
+        index.subscribe(2, to: RoomSubscription(room: acmeOrg, types: ["order_item_update"]))
+        index.subscribe(3, to: RoomSubscription(room: acmeOrg, types: ["order_update"]))
+        let groups = index.recipientGroups(of: "order_update", in: acmeEventRooms)
+        #expect(groups.count == 1)
+        #expect(groups.first?.room == acmeOrg)
+        #expect(groups.first?.connections.sorted() == [1, 3])
+        #expect(RoomIndex().recipientGroups(of: "order_update", in: acmeEventRooms).isEmpty)
+        index.unsubscribe(1, from: acmeOrg)
+        index.unsubscribe(3, from: acmeOrg)
+        #expect(index.recipientGroups(of: "order_update", in: acmeEventRooms).isEmpty)
+    }
+
     @Test func eventsInNoRoomReachNobody() {
         var index = RoomIndex()
         index.subscribe(1, to: all(acmeOrg))
