@@ -31,26 +31,86 @@ extension PostgresConnection {
             throw outOfStep(on: live, "cannot enter pipeline mode")
         }
         roundTrips += 1
+        // A statement's first use in this session prepares it on the server in the same round
+        // trip; later uses skip the server's parsing and planning. `prepares` lists, in sending
+        // order, each prepare sent, just before its statement's first run.
+        var prepares: [(sql: String, name: String)] = []
+        var sentPrepare: [Bool] = []
         for statement in prepared {
+            var name = preparedNames[statement.sql] ?? prepares.first { $0.sql == statement.sql }?.name
+            if name == nil, preparedNames.count + prepares.count < Self.maxPreparedStatements {
+                let fresh = "bridge_\(preparedNames.count + prepares.count + 1)"
+                guard PQsendPrepare(live, fresh, statement.sql, statement.parameters.count, nil) == 1 else {
+                    throw outOfStep(on: live, "a pipelined statement could not be prepared")
+                }
+                prepares.append((statement.sql, fresh))
+                sentPrepare.append(true)
+                name = fresh
+            }
             let sent = Self.withCStrings(statement.parameters.texts) { values in
-                PQsendQueryParams(live, statement.sql, statement.parameters.count, nil, values, nil, nil, 0)
+                if let name {
+                    PQsendQueryPrepared(live, name, statement.parameters.count, values, nil, nil, 0)
+                } else {
+                    PQsendQueryParams(live, statement.sql, statement.parameters.count, nil, values, nil, nil, 0)
+                }
             }
             guard sent == 1 else {
                 throw outOfStep(on: live, "a pipelined statement could not be sent")
             }
+            sentPrepare.append(false)
         }
         guard PQpipelineSync(live) == 1 else {
             throw outOfStep(on: live, "the end of a pipeline could not be sent")
         }
 
-        let answers = readAnswers(count: prepared.count, on: live)
-        guard answers.count == prepared.count, Self.readSync(on: live), PQexitPipelineMode(live) == 1 else {
+        let answers = readAnswers(count: sentPrepare.count, on: live)
+        guard answers.count == sentPrepare.count, Self.readSync(on: live), PQexitPipelineMode(live) == 1 else {
             for answer in answers {
                 PQclear(answer)
             }
             throw outOfStep(on: live, "a pipeline's answers did not arrive as sent")
         }
-        return try checkedAll(answers, on: live)
+        return try checkedAll(statementAnswers(answers, sentPrepare: sentPrepare, prepares: prepares), on: live)
+    }
+
+    /// Most statements one session keeps prepared; SQL beyond them is sent unprepared, so a
+    /// caller that builds SQL text cannot grow the server's memory or this table without end.
+    static let maxPreparedStatements = 64
+
+    /// The answers to the statements themselves, in order, with the prepares' answers taken
+    /// out. A prepare that succeeded is remembered whatever became of the rest (the server
+    /// keeps it across rollbacks). A failed one takes the place of its statement's answer,
+    /// which is only `PGRES_PIPELINE_ABORTED`, so the cause is what gets reported.
+    private func statementAnswers(
+        _ answers: [OpaquePointer],
+        sentPrepare: [Bool],
+        prepares: [(sql: String, name: String)]
+    ) -> [OpaquePointer] {
+        guard !prepares.isEmpty else {
+            return answers
+        }
+        var remaining = prepares[...]
+        var statements: [OpaquePointer] = []
+        var failedPrepare: OpaquePointer?
+        for (answer, isPrepare) in zip(answers, sentPrepare) {
+            guard isPrepare, let prepare = remaining.popFirst() else {
+                if let failed = failedPrepare {
+                    statements.append(failed)
+                    failedPrepare = nil
+                    PQclear(answer)
+                } else {
+                    statements.append(answer)
+                }
+                continue
+            }
+            if PQresultStatus(answer) == PGRES_COMMAND_OK {
+                preparedNames[prepare.sql] = prepare.name
+                PQclear(answer)
+            } else {
+                failedPrepare = answer
+            }
+        }
+        return statements
     }
 
     /// The first result of each of `count` statements, in order; shorter when an answer is

@@ -87,6 +87,10 @@ final class PostgresConnection: @unchecked Sendable {
     /// open, but its protocol state is unknown, so it is reopened before its next use.
     var isOutOfStep = false
 
+    /// Server-side prepared statements of this session, by SQL text (see `pipeline`). The
+    /// server forgets them when the session ends, so `reset()` empties this too.
+    var preparedNames: [String: String] = [:]
+
     /// Requests sent that waited for the server's answer: one per `execute`, one per pipeline.
     /// Tests read it to check how many times a piece of work waits for the database.
     var roundTrips = 0
@@ -242,6 +246,7 @@ final class PostgresConnection: @unchecked Sendable {
         let live = try liveHandle()
         PQreset(live)
         isOutOfStep = false
+        preparedNames = [:]
         guard PQstatus(live) == CONNECTION_OK else {
             throw PostgresFailure(
                 connectionLostWith: Self.errorText(of: live),

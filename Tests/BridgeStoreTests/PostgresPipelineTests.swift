@@ -24,6 +24,48 @@ struct PostgresPipelineTests {
         }
     }
 
+    @Test("A statement is prepared on its first pipelined use, in the same round trip, and reused after")
+    func statementsArePreparedOnce() throws {
+        try withConnection { connection in
+            let double = PostgresConnection.Statement("SELECT $1::bigint * 2", [.integer(21)])
+            let before = connection.roundTrips
+            let first = try connection.pipeline([double, double])
+            #expect(connection.roundTrips == before + 1)
+            #expect(connection.preparedNames.count == 1)
+            #expect(try first.map { try $0.int64(row: 0, column: 0) } == [42, 42])
+            _ = try connection.pipeline([double])
+            #expect(connection.preparedNames.count == 1)
+            let count = try connection.execute("SELECT count(*) FROM pg_prepared_statements").int64(row: 0, column: 0)
+            #expect(count == 1)
+        }
+    }
+
+    @Test("SQL that cannot be prepared reports its own error, stays unprepared, and the connection works on")
+    func failedPrepareReportsItsCause() throws {
+        try withConnection { connection in
+            let good = PostgresConnection.Statement("SELECT $1::bigint + 1", [.integer(1)])
+            let broken = PostgresConnection.Statement("SELEC nonsense")
+            let error = #expect(throws: PostgresFailure.self) {
+                try connection.pipeline([good, broken, good])
+            }
+            #expect(error?.sqlState == "42601")
+            #expect(connection.preparedNames.keys.sorted() == [good.sql])
+            let again = try connection.pipeline([good])
+            #expect(try again.first?.int64(row: 0, column: 0) == 2)
+        }
+    }
+
+    @Test("Past the prepared-statement limit, statements still run, unprepared")
+    func preparedStatementsAreBounded() throws {
+        try withConnection { connection in
+            let limit = PostgresConnection.maxPreparedStatements
+            let statements = (0...limit).map { PostgresConnection.Statement("SELECT \($0)::bigint") }
+            let results = try connection.pipeline(statements)
+            #expect(try results.map { try $0.int64(row: 0, column: 0) } == (0...limit).map(Int64.init))
+            #expect(connection.preparedNames.count == limit)
+        }
+    }
+
     @Test("A failing statement in the middle throws its own error, skips the rest, and leaves the connection usable")
     func failureInTheMiddle() throws {
         try withConnection { connection in
