@@ -21,10 +21,11 @@ extension PostgresStore {
     ///   to commit and then comes out a duplicate, never an error and never a spent `seq`;
     /// - the entity's version is claimed with a conditional upsert that locks its row.
     ///
-    /// Most batches have every event accepted, so a batch is first written on that bet in
-    /// three round trips whatever its size (`appendAllAccepted`); a batch that loses the bet
-    /// is rolled back to just after the locks and written event by event, which decides every
-    /// case but costs about two round trips an event.
+    /// Most batches have every event accepted, so a batch is first written on that bet, sent
+    /// with the locks: two round trips whatever its size, the second the `COMMIT`
+    /// (`allAcceptedStatements`). A batch that loses the bet is rolled back to just after the
+    /// locks and written event by event, which decides every case but costs about two round
+    /// trips an event.
     ///
     /// A deadlock or serialization failure, or a connection lost before `COMMIT`, runs the
     /// whole batch again (a few times at most).
@@ -37,18 +38,14 @@ extension PostgresStore {
         }
         let createdAt = Self.nowMillis()
         let orgIDs = Self.lockOrder(of: batch)
-        let opening = orgIDs.map(Self.lockSequence) + [PostgresConnection.Statement(Self.savepoint)]
+        let bet = Self.allAcceptedStatements(batch, outboxFor: ackSources, createdAt: createdAt)
+        let opening = orgIDs.map(Self.lockSequence) + [PostgresConnection.Statement(Self.savepoint)] + bet.statements
         return try pool.withConnection { connection in
             try connection.retrying(attempts: Self.attempts) {
-                try connection.transaction(openingWith: opening) { locked in
-                    var sequences = try Self.sequenceBlocks(orgIDs, lockedBy: Array(locked.dropLast()))
-                    if let outcomes = try Self.appendAllAccepted(
-                        batch,
-                        sequences: sequences,
-                        outboxFor: ackSources,
-                        on: connection,
-                        createdAt: createdAt
-                    ) {
+                try connection.transaction(openingWith: opening) { results in
+                    var sequences = try Self.sequenceBlocks(orgIDs, lockedBy: Array(results.prefix(orgIDs.count)))
+                    let betResults = Array(results.dropFirst(orgIDs.count + 1))
+                    if let outcomes = try Self.allAcceptedOutcomes(batch, bet: bet, results: betResults) {
                         return outcomes
                     }
                     _ = try connection.execute("ROLLBACK TO SAVEPOINT \(Self.savepointName)")
@@ -84,7 +81,7 @@ extension PostgresStore {
         }
 
         // Inserted as accepted at once; stale and conflicting events are rare and pay for an update.
-        let insert = insertEvent(incoming, seq: seq, createdAt: createdAt)
+        let insert = insertEvent(incoming, seq: .given(seq), createdAt: createdAt)
         guard try connection.execute(insert.sql, insert.parameters).rowCount == 1 else {
             return try firstDelivery(of: incoming, on: connection)
         }

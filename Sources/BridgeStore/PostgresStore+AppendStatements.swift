@@ -64,20 +64,37 @@ extension PostgresStore {
         }
     }
 
-    /// Inserts the event as accepted with `seq`. It changes no row when its source already
-    /// sent its webhook id, and waits for an uncommitted rival with the same id.
+    /// Where an inserted event's `seq` comes from.
+    enum SeqSource {
+        /// A number the caller handed out under the organisation's lock.
+        case given(Int64)
+        /// The organisation's locked `last_seq` plus this offset, read by the statement itself,
+        /// so the insert can travel in the same round trip as the lock.
+        case afterLocked(offset: Int64)
+    }
+
+    /// Inserts the event as accepted and returns its `seq`. It changes no row when its source
+    /// already sent its webhook id, and waits for an uncommitted rival with the same id.
     static func insertEvent(
         _ incoming: IncomingEvent,
-        seq: Int64,
+        seq source: SeqSource,
         createdAt: Int64
     ) -> PostgresConnection.Statement {
+        let seqExpression: String
+        let seq: Int64
+        switch source {
+        case .given(let number):
+            (seqExpression, seq) = ("$10", number)
+        case .afterLocked(let offset):
+            (seqExpression, seq) = ("(SELECT last_seq FROM org_sequences WHERE org_id = $4) + $10::bigint", offset)
+        }
         let sql = """
             INSERT INTO events (
                 id, source, webhook_id, org_id, entity_type, order_id, item_id, action,
                 version, seq, stale, conflict, payload, occurred_at, received_at, created_at
-            ) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, false, false, $11, $12, $13, $14)
+            ) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \(seqExpression), false, false, $11, $12, $13, $14)
             ON CONFLICT (source, webhook_id) DO NOTHING
-            RETURNING id
+            RETURNING seq
             """
         let event = incoming.event
         return PostgresConnection.Statement(
