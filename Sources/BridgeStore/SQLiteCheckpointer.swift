@@ -103,9 +103,7 @@ final class SQLiteCheckpointer: @unchecked Sendable {
     }
 
     /// `sqlite3_wal_hook` callback: runs on the writer's thread after each commit, holding its lock.
-    private static let walHook: @convention(c) (
-        UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int32
-    ) -> Int32 = { context, database, _, pages in
+    private static let walHook: SQLiteConnection.WALHook = { context, database, _, pages in
         guard let context else { return SQLITE_OK }
         let checkpointer = Unmanaged<SQLiteCheckpointer>.fromOpaque(context).takeUnretainedValue()
         if pages < checkpointer.pagesAtLastWake {
