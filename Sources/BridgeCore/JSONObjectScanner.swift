@@ -1,14 +1,16 @@
 // Finds the members of a top-level JSON object without decoding it, so the bridge can refuse
 // duplicate keys and pass `data` through byte for byte.
 
+import Foundation
+
 /// A single pass over JSON text that reports each top-level member's key and value span.
 /// It checks structure only as far as it needs to (strings, nesting, commas); full validation is
 /// the decoder's job.
 public enum JSONObjectScanner {
     /// One member of the top-level object.
     public struct Member: Sendable, Equatable {
-        /// The key as written between its quotes (escapes not decoded).
-        public var rawKey: String
+        /// The key with its escapes decoded, as a decoder sees it: `"d\u0061ta"` is `data`.
+        public var key: String
         /// Where the value's text starts and ends in the scanned bytes.
         public var valueRange: Range<Int>
     }
@@ -19,7 +21,7 @@ public enum JSONObjectScanner {
         case notAnObject
         /// A comma right before `}` or `]`, which JSON does not allow.
         case trailingComma
-        /// The same key appears twice in the top-level object.
+        /// The same key appears twice in the top-level object, however each was spelled.
         case duplicateKey(String)
     }
 
@@ -39,13 +41,13 @@ public enum JSONObjectScanner {
                 throw bytes.indices.contains(index) && bytes[index] == UInt8(ascii: "}") ? .trailingComma : .notAnObject
             }
             let keyEnd = try stringEnd(bytes, index)
-            let rawKey = String(decoding: bytes[(index + 1)..<(keyEnd - 1)], as: UTF8.self)
-            guard seen.insert(rawKey).inserted else { throw .duplicateKey(rawKey) }
+            let key = try decodedKey(bytes[(index + 1)..<(keyEnd - 1)])
+            guard seen.insert(key).inserted else { throw .duplicateKey(key) }
             index = skipSpace(bytes, keyEnd)
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw .notAnObject }
             let valueStart = skipSpace(bytes, index + 1)
             let valueEnd = try valueEnd(bytes, valueStart)
-            members.append(Member(rawKey: rawKey, valueRange: valueStart..<valueEnd))
+            members.append(Member(key: key, valueRange: valueStart..<valueEnd))
             index = skipSpace(bytes, valueEnd)
             guard index < bytes.count else { throw .notAnObject }
             if bytes[index] == UInt8(ascii: "}") { return try finish(bytes, index + 1, members) }
@@ -57,6 +59,16 @@ public enum JSONObjectScanner {
     private static func finish(_ bytes: [UInt8], _ index: Int, _ members: [Member]) throws(Failure) -> [Member] {
         guard skipSpace(bytes, index) == bytes.count else { throw .notAnObject }
         return members
+    }
+
+    /// A key's text between its quotes with escapes decoded. Compared as written, `"orgId"` and
+    /// `"org\u0049d"` would both pass as distinct keys, and a decoder that keeps the first would
+    /// route the event to one tenant while a reader that keeps the last sees another.
+    private static func decodedKey(_ raw: ArraySlice<UInt8>) throws(Failure) -> String {
+        guard raw.contains(UInt8(ascii: "\\")) else { return String(decoding: raw, as: UTF8.self) }
+        let quoted = [UInt8(ascii: "\"")] + raw + [UInt8(ascii: "\"")]
+        guard let key = try? JSONDecoder().decode(String.self, from: Data(quoted)) else { throw .notAnObject }
+        return key
     }
 
     private static func skipSpace(_ bytes: [UInt8], _ start: Int) -> Int {

@@ -80,7 +80,7 @@ public enum PayloadValidator {
         }
         do {
             let members = try JSONObjectScanner.members(body)
-            return Dictionary(members.map { ($0.rawKey, $0.valueRange) }, uniquingKeysWith: { first, _ in first })
+            return Dictionary(members.map { ($0.key, $0.valueRange) }, uniquingKeysWith: { first, _ in first })
         } catch .duplicateKey(let key) {
             let field = isValidIdentifier(key) ? key : nil
             throw PayloadError(field: field, "the key `\(field ?? "?")` appears more than once")
@@ -161,10 +161,11 @@ public enum PayloadValidator {
         _ shape: PayloadObjectShape?,
         raw: ArraySlice<UInt8>?
     ) throws(PayloadError) -> String {
-        // The decoder and the scanner must agree: a second `data` spelled with escapes could
-        // otherwise pass the shape check with one value and send the other.
+        // The decoder and the scanner must agree on which text is `data`; the scanner decodes
+        // key escapes and refuses a second `data` however it is spelled, and the first byte
+        // check keeps that agreement from resting on the scanner alone.
         guard case .object? = shape, let raw, raw.first == UInt8(ascii: "{") else {
-            throw PayloadError(field: "data", "`data` must be a JSON object (written once, with a plain key)")
+            throw PayloadError(field: "data", "`data` must be a JSON object")
         }
         // The sender's own text, so numbers beyond 64 bits and key order reach subscribers
         // unchanged; only the whitespace between tokens goes, so the event stays one line.

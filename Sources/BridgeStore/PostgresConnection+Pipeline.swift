@@ -70,8 +70,19 @@ extension PostgresConnection {
             }
             throw outOfStep(on: live, "a pipeline's answers did not arrive as sent")
         }
-        return try checkedAll(statementAnswers(answers, sentPrepare: sentPrepare, prepares: prepares), on: live)
+        do {
+            return try checkedAll(statementAnswers(answers, sentPrepare: sentPrepare, prepares: prepares), on: live)
+        } catch let failure as PostgresFailure where failure.sqlState.map(Self.namesOutOfStep.contains) == true {
+            // The session's statements are not the ones `preparedNames` lists: something ran
+            // `DEALLOCATE`/`DISCARD ALL` (a pooler's reset, say). Left alone, every later
+            // pipeline would fail the same way; a new session starts with none, as the list does.
+            throw outOfStep(on: live, "the session's prepared statements changed behind its back")
+        }
     }
+
+    /// `invalid_sql_statement_name` (a listed statement is gone) and `duplicate_prepared_statement`
+    /// (an unlisted one is there).
+    private static let namesOutOfStep: Set<String> = ["26000", "42P05"]
 
     /// Most statements one session keeps prepared; SQL beyond them is sent unprepared, so a
     /// caller that builds SQL text cannot grow the server's memory or this table without end.

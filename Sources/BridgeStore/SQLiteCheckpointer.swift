@@ -62,7 +62,8 @@ final class SQLiteCheckpointer: @unchecked Sendable {
         thread.start()
     }
 
-    /// Detaches from `writer` and ends the thread after any checkpoint under way.
+    /// Detaches from `writer` and ends the thread, which closes its connection, after any
+    /// checkpoint under way.
     func stop(detachingFrom writer: SQLiteConnection) {
         try? writer.setWALHook(nil, nil)
         condition.lock()
@@ -71,7 +72,6 @@ final class SQLiteCheckpointer: @unchecked Sendable {
         let deadline = Date(timeIntervalSinceNow: 30)
         while running, condition.wait(until: deadline) {}
         condition.unlock()
-        connection.close()
     }
 
     /// Called by the writer's commit (through the hook): wakes the thread.
@@ -97,15 +97,19 @@ final class SQLiteCheckpointer: @unchecked Sendable {
             condition.lock()
             if done { completed += 1 }
         }
+        condition.unlock()
+        // Only this thread ever uses the connection, so only it closes it: were `stop` to
+        // close it after giving up its wait (a long checkpoint of a huge log on a slow disk),
+        // it would free the handle under a running checkpoint.
+        connection.close()
+        condition.lock()
         running = false
         condition.broadcast()
         condition.unlock()
     }
 
     /// `sqlite3_wal_hook` callback: runs on the writer's thread after each commit, holding its lock.
-    private static let walHook: @convention(c) (
-        UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int32
-    ) -> Int32 = { context, database, _, pages in
+    private static let walHook: SQLiteConnection.WALHook = { context, database, _, pages in
         guard let context else { return SQLITE_OK }
         let checkpointer = Unmanaged<SQLiteCheckpointer>.fromOpaque(context).takeUnretainedValue()
         if pages < checkpointer.pagesAtLastWake {

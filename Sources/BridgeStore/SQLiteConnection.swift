@@ -100,12 +100,13 @@ final class SQLiteConnection {
         sqlite3_changes64(try liveHandle())
     }
 
+    /// What `sqlite3_wal_hook` calls: the hook's context, the connection, the database's
+    /// name and the log's size in pages.
+    typealias WALHook = @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int32) -> Int32
+
     /// Installs (or, with nil, removes) the hook SQLite calls after each commit with the
     /// write-ahead log's size in pages; it replaces the automatic checkpoint.
-    func setWALHook(
-        _ context: UnsafeMutableRawPointer?,
-        _ hook: (@convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int32) -> Int32)?
-    ) throws {
+    func setWALHook(_ context: UnsafeMutableRawPointer?, _ hook: WALHook?) throws {
         sqlite3_wal_hook(try liveHandle(), hook, context)
     }
 
