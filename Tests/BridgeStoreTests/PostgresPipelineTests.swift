@@ -13,7 +13,7 @@ import Testing
 struct PostgresPipelineTests {
     @Test("Statements sent together answer in order, in one round trip")
     func answersInOrder() throws {
-        try withConnection { connection in
+        try PostgresTestDatabase.withFreshConnection { connection in
             let before = connection.roundTrips
             let results = try connection.pipeline(
                 (1...50).map { PostgresConnection.Statement("SELECT $1::bigint * 2", [.integer(Int64($0))]) }
@@ -26,7 +26,7 @@ struct PostgresPipelineTests {
 
     @Test("A statement is prepared on its first pipelined use, in the same round trip, and reused after")
     func statementsArePreparedOnce() throws {
-        try withConnection { connection in
+        try PostgresTestDatabase.withFreshConnection { connection in
             let double = PostgresConnection.Statement("SELECT $1::bigint * 2", [.integer(21)])
             let before = connection.roundTrips
             let first = try connection.pipeline([double, double])
@@ -42,7 +42,7 @@ struct PostgresPipelineTests {
 
     @Test("SQL that cannot be prepared reports its own error, stays unprepared, and the connection works on")
     func failedPrepareReportsItsCause() throws {
-        try withConnection { connection in
+        try PostgresTestDatabase.withFreshConnection { connection in
             let good = PostgresConnection.Statement("SELECT $1::bigint + 1", [.integer(1)])
             let broken = PostgresConnection.Statement("SELEC nonsense")
             let error = #expect(throws: PostgresFailure.self) {
@@ -57,7 +57,7 @@ struct PostgresPipelineTests {
 
     @Test("Past the prepared-statement limit, statements still run, unprepared")
     func preparedStatementsAreBounded() throws {
-        try withConnection { connection in
+        try PostgresTestDatabase.withFreshConnection { connection in
             let limit = PostgresConnection.maxPreparedStatements
             let statements = (0...limit).map { PostgresConnection.Statement("SELECT \($0)::bigint") }
             let results = try connection.pipeline(statements)
@@ -68,7 +68,7 @@ struct PostgresPipelineTests {
 
     @Test("A failing statement in the middle throws its own error, skips the rest, and leaves the connection usable")
     func failureInTheMiddle() throws {
-        try withConnection { connection in
+        try PostgresTestDatabase.withFreshConnection { connection in
             try connection.executeScript("CREATE TABLE marks (n integer NOT NULL)")
             let statements = [
                 PostgresConnection.Statement("INSERT INTO marks VALUES (1)"),
@@ -92,7 +92,7 @@ struct PostgresPipelineTests {
 
     @Test("A failure in a transaction's opening pipeline rolls it back and the next transaction works")
     func failureInOpeningPipeline() throws {
-        try withConnection { connection in
+        try PostgresTestDatabase.withFreshConnection { connection in
             try connection.executeScript("CREATE TABLE marks (n integer PRIMARY KEY)")
             #expect(throws: PostgresFailure.self) {
                 try connection.transaction(
@@ -116,7 +116,7 @@ struct PostgresPipelineTests {
 
     @Test("A value libpq cannot carry is refused before anything is sent")
     func badValueSendsNothing() throws {
-        try withConnection { connection in
+        try PostgresTestDatabase.withFreshConnection { connection in
             try connection.executeScript("CREATE TABLE marks (t text NOT NULL)")
             let before = connection.roundTrips
             #expect(throws: PostgresFailure.self) {
@@ -132,7 +132,7 @@ struct PostgresPipelineTests {
 
     @Test("A connection that breaks mid-pipeline is reported lost and reopened on its next use")
     func brokenConnection() throws {
-        try withConnection { connection in
+        try PostgresTestDatabase.withFreshConnection { connection in
             let pid = try connection.execute("SELECT pg_backend_pid()").int64(row: 0, column: 0)
             let error = #expect(throws: PostgresFailure.self) {
                 try connection.pipeline([
@@ -150,14 +150,5 @@ struct PostgresPipelineTests {
             try connection.reconnectIfNeeded()
             #expect(try connection.execute("SELECT 4").int64(row: 0, column: 0) == 4)
         }
-    }
-
-    /// Runs `body` with one connection to a new database.
-    private func withConnection(_ body: (PostgresConnection) throws -> Void) throws {
-        let database = try PostgresTestDatabase()
-        defer { database.destroy() }
-        let connection = try PostgresConnection(url: database.url)
-        defer { connection.close() }
-        try body(connection)
     }
 }

@@ -14,7 +14,7 @@ import Testing
 struct PostgresPreparedStatementTests {
     @Test("A statement prepared in a transaction that then fails and rolls back stays usable")
     func preparedBeforeAFailureInATransaction() throws {
-        try withConnection { connection in
+        try PostgresTestDatabase.withFreshConnection { connection in
             try connection.executeScript("CREATE TABLE marks (n integer PRIMARY KEY)")
             let insert = PostgresConnection.Statement("INSERT INTO marks VALUES ($1::integer)", [.integer(1)])
             #expect(throws: PostgresFailure.self) {
@@ -37,7 +37,7 @@ struct PostgresPreparedStatementTests {
         ]
     )
     func statementsDroppedBehindTheConnection(_ drop: String) throws {
-        try withConnection { connection in
+        try PostgresTestDatabase.withFreshConnection { connection in
             let double = PostgresConnection.Statement("SELECT $1::bigint * 2", [.integer(21)])
             _ = try connection.pipeline([double])
             try connection.executeScript(drop)
@@ -61,14 +61,5 @@ struct PostgresPreparedStatementTests {
 
         let second = try store.append([EventFixture.incoming(order: "o2")], outboxFor: [])
         #expect(second.first?.acceptedSeq == 2)
-    }
-
-    /// Runs `body` with one connection to a new database.
-    private func withConnection(_ body: (PostgresConnection) throws -> Void) throws {
-        let database = try PostgresTestDatabase()
-        defer { database.destroy() }
-        let connection = try PostgresConnection(url: database.url)
-        defer { connection.close() }
-        try body(connection)
     }
 }

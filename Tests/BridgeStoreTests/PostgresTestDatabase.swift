@@ -52,6 +52,16 @@ struct PostgresTestDatabase: TestDatabase {
         }
     }
 
+    /// Runs `body` on a raw connection to a database made for it and dropped after; the
+    /// connection's own `PostgresFailure`s reach the test as they are.
+    static func withFreshConnection(_ body: (PostgresConnection) throws -> Void) throws {
+        let database = try PostgresTestDatabase()
+        defer { database.destroy() }
+        let connection = try PostgresConnection(url: database.url)
+        defer { connection.close() }
+        try body(connection)
+    }
+
     /// Runs `body` on a connection to the server's maintenance database.
     static func onServer<Result>(_ body: (PostgresConnection) throws -> Result) throws -> Result {
         let server = try PostgresTestEnvironment.requireServerURL()
