@@ -323,7 +323,7 @@ extension Server {
         respond(exchange, reply.response, closeBody: false)
     }
 
-    /// Writes the pending answer: headers first, the body at the next callback.
+    /// Writes the pending answer, then readies the connection for its next request or closes it.
     func httpWriteable(_ wsi: OpaquePointer) -> Int32 {
         guard let exchange = exchanges[wsi.key], case .answering(let response) = exchange.phase else { return 0 }
         exchanges[wsi.key] = nil
