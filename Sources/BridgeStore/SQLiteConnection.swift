@@ -162,13 +162,7 @@ final class SQLiteConnection {
         }
         // FULL syncs the log on every commit: an acknowledged event survives a power cut.
         try execute("PRAGMA synchronous = FULL")
-        // The log file keeps the largest size it ever reached unless told otherwise; when the
-        // writer starts it over, it cuts it back to this (see `SQLiteCheckpointer`).
-        try execute("PRAGMA journal_size_limit = \(Self.logSizeLimitBytes)")
     }
-
-    /// What the write-ahead log file is cut back to when it starts over: 16 MiB.
-    static let logSizeLimitBytes = 16 << 20
 
     /// The cached statement for `sql`, prepared on first use.
     private func prepared(_ sql: String) throws -> SQLiteStatement {
