@@ -119,4 +119,16 @@ public struct StoredEvent: Sendable, Equatable {
         self.receivedAtMillis = receivedAtMillis
         self.event = event
     }
+
+    /// `incoming` as a store reports it once stored at `seq` (nil when it was not pushed).
+    public init(_ incoming: IncomingEvent, seq: Int64?) {
+        self.init(
+            eventID: incoming.eventID,
+            sourceID: incoming.sourceID,
+            webhookID: incoming.webhookID,
+            seq: seq,
+            receivedAtMillis: incoming.receivedAtMillis,
+            event: incoming.event
+        )
+    }
 }

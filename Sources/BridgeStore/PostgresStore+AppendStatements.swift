@@ -139,16 +139,7 @@ extension PostgresStore {
 
     /// The outcome of an event stored with `seq`.
     static func accepted(_ incoming: IncomingEvent, seq: Int64) -> AppendOutcome {
-        .accepted(
-            StoredEvent(
-                eventID: incoming.eventID,
-                sourceID: incoming.sourceID,
-                webhookID: incoming.webhookID,
-                seq: seq,
-                receivedAtMillis: incoming.receivedAtMillis,
-                event: incoming.event
-            )
-        )
+        .accepted(StoredEvent(incoming, seq: seq))
     }
 
     /// The parameters naming the event's entity, as `$1` to `$4`.

@@ -52,16 +52,7 @@ extension SQLiteStore {
         if incoming.event.version != nil {
             try recordVersion(of: incoming.event, on: connection)
         }
-        return .accepted(
-            StoredEvent(
-                eventID: incoming.eventID,
-                sourceID: incoming.sourceID,
-                webhookID: incoming.webhookID,
-                seq: seq,
-                receivedAtMillis: incoming.receivedAtMillis,
-                event: incoming.event
-            )
-        )
+        return .accepted(StoredEvent(incoming, seq: seq))
     }
 
     /// The event already stored for this source and webhook id, if any.

@@ -47,17 +47,3 @@ extension AppendOutcome {
         return nil
     }
 }
-
-extension StoredEvent {
-    /// The stored form `append` should report for `incoming` at `seq`.
-    init(_ incoming: IncomingEvent, seq: Int64?) {
-        self.init(
-            eventID: incoming.eventID,
-            sourceID: incoming.sourceID,
-            webhookID: incoming.webhookID,
-            seq: seq,
-            receivedAtMillis: incoming.receivedAtMillis,
-            event: incoming.event
-        )
-    }
-}
