@@ -9,7 +9,7 @@ import Testing
 
 @Suite(
     "PostgreSQL shared by several instances",
-    .enabled(if: PostgresTestEnvironment.isEnabled, "needs BRIDGE_TEST_POSTGRES_URL (required when CI=true)"),
+    .needsPostgres,
     .timeLimit(.minutes(1))
 )
 struct PostgresConcurrencyTests {

@@ -7,7 +7,7 @@ import Testing
 
 @Suite(
     "PostgreSQL pipeline",
-    .enabled(if: PostgresTestEnvironment.isEnabled, "needs BRIDGE_TEST_POSTGRES_URL (required when CI=true)"),
+    .needsPostgres,
     .timeLimit(.minutes(1))
 )
 struct PostgresPipelineTests {

@@ -9,7 +9,7 @@ import Testing
 
 @Suite(
     "PostgreSQL store",
-    .enabled(if: PostgresTestEnvironment.isEnabled, "needs BRIDGE_TEST_POSTGRES_URL (required when CI=true)"),
+    .needsPostgres,
     .timeLimit(.minutes(1))
 )
 struct PostgresStoreTests {

@@ -1,6 +1,7 @@
 // Whether the PostgreSQL tests run, and against which server, from the test environment.
 
 import Foundation
+import Testing
 
 /// The PostgreSQL server the tests may use: `BRIDGE_TEST_POSTGRES_URL`, exported by
 /// `scripts/test.sh` when it started a private cluster.
@@ -43,4 +44,12 @@ extension StoreFactory {
 
     /// `[.postgres]` when the PostgreSQL tests are enabled, `[]` otherwise.
     static let postgresWhenEnabled: [StoreFactory] = PostgresTestEnvironment.isEnabled ? [.postgres] : []
+}
+
+extension Trait where Self == ConditionTrait {
+    /// Runs a suite only when a test PostgreSQL is configured; under CI=true its absence fails
+    /// the run instead (see `PostgresTestEnvironment.requireServerURL`).
+    static var needsPostgres: Self {
+        .enabled(if: PostgresTestEnvironment.isEnabled, "needs BRIDGE_TEST_POSTGRES_URL (required when CI=true)")
+    }
 }
