@@ -23,9 +23,7 @@ extension HardeningTests {
             let client = try TestWebSocket.connect(port: server.port, token: TestJWT.make())
             defer { client.close() }
 
-            for frame in malformed.frames {
-                try client.send(frame: frame)
-            }
+            try client.send(frames: malformed.frames)
             let ending = try client.receiveClose(timeout: .seconds(5))
             #expect(ending.closeCode == malformed.expectedCode, "\(malformed): \(ending)")
             #expect(try bystander.pingPong(), "another connection suffered from \(malformed)")

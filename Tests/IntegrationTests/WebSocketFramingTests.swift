@@ -44,9 +44,7 @@ struct WebSocketFramingTests {
         let client = try TestWebSocket.connect(port: server.port, token: TestJWT.make())
         defer { client.close() }
 
-        for frame in malformed.frames {
-            try client.send(frame: frame)
-        }
+        try client.send(frames: malformed.frames)
         let check = {
             let ending = try client.receiveClose(timeout: .seconds(5))
             guard case .close(let code, _) = ending else {

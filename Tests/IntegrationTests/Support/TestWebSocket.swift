@@ -161,6 +161,19 @@ final class TestWebSocket {
         try connection.send(frame.encoded(maskKey: key), until: ContinuousClock.now + timeout)
     }
 
+    /// Sends several frames in one write. A server that refuses an early frame closes the
+    /// connection at once; frames written one by one after that can meet a reset (EPIPE) before
+    /// the test reads the close frame it is waiting for.
+    func send(frames: [WebSocketFrame], timeout: Duration = .seconds(5)) throws {
+        var bytes: [UInt8] = []
+        for frame in frames {
+            let key = (0..<4).map { _ in UInt8.random(in: 0...255) }
+            if frame.opcode == WebSocketFrame.Opcode.close.rawValue { sentClose = true }
+            bytes += frame.encoded(maskKey: key)
+        }
+        try connection.send(bytes, until: ContinuousClock.now + timeout)
+    }
+
     /// Writes bytes straight to the socket, bypassing framing.
     func send(raw: [UInt8], timeout: Duration = .seconds(5)) throws {
         try connection.send(raw, until: ContinuousClock.now + timeout)
