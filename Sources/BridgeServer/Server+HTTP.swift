@@ -30,9 +30,13 @@ extension Server {
         }
         guard method == "GET" || method == "HEAD" else {
             if path.hasPrefix("/api/health") || path == "/api/stats" || path == "/metrics" || path == "/ws" {
-                return respond(exchange, .methodNotAllowed("GET, HEAD", use: "GET"), closeBody: true)
+                return refuseUnreadBody(exchange, request: request, .methodNotAllowed("GET, HEAD", use: "GET"))
             }
-            return respond(exchange, .error(404, code: "not_found", message: "no such endpoint"), closeBody: true)
+            return refuseUnreadBody(
+                exchange,
+                request: request,
+                .error(404, code: "not_found", message: "no such endpoint")
+            )
         }
         switch path {
         case "/api/health/live":
@@ -101,7 +105,7 @@ extension Server {
     private func webhookRequest(_ exchange: HTTPExchange, request: LWSRequest, method: String) -> Int32 {
         let sourceID = String(exchange.path.dropFirst("/webhooks/".count))
         guard method == "POST" else {
-            return respond(exchange, .methodNotAllowed("POST", use: "POST"), closeBody: true)
+            return refuseUnreadBody(exchange, request: request, .methodNotAllowed("POST", use: "POST"))
         }
         if request.hasHeader(WSI_TOKEN_HTTP_TRANSFER_ENCODING) {
             // lws 4.1 cannot read chunked bodies; say so instead of dropping the connection.
@@ -128,7 +132,11 @@ extension Server {
         }
         if length > config.webhookMaxBodyBytes {
             let message = "body is larger than \(config.webhookMaxBodyBytes) bytes"
-            return respond(exchange, .error(413, code: "payload_too_large", message: message), closeBody: true)
+            return refuseUnreadBody(
+                exchange,
+                request: request,
+                .error(413, code: "payload_too_large", message: message)
+            )
         }
         // Decided now, sent once the body has been read, so the connection stays usable.
         if config.sources[sourceID] == nil {
@@ -148,6 +156,26 @@ extension Server {
         exchange.userAgent = request.header(WSI_TOKEN_HTTP_USER_AGENT)
         exchange.body.reserveCapacity(exchange.earlyResponse == nil ? length : 0)
         if length == 0 { return httpBodyComplete(exchange.key.connection, exchange) }
+        return 0
+    }
+
+    /// Largest request body read only to be thrown away.
+    static let maxDiscardedBodyBytes = 16 << 20
+
+    /// Refuses a request before its body is read. Closing with the body unread would make the
+    /// kernel reset the connection, and a sender still writing its body (most clients write it
+    /// all before reading) would see the reset instead of the answer. So a body of a declared
+    /// length up to `maxDiscardedBodyBytes` is read and dropped first, and the answer goes out
+    /// once it is in, on a connection that stays usable; anything else is answered at once and
+    /// the connection closed.
+    private func refuseUnreadBody(_ exchange: HTTPExchange, request: LWSRequest, _ response: HTTPResponse) -> Int32 {
+        guard !request.hasHeader(WSI_TOKEN_HTTP_TRANSFER_ENCODING),
+            let length = request.header(WSI_TOKEN_HTTP_CONTENT_LENGTH).flatMap({ Int($0) }),
+            length > 0, length <= Self.maxDiscardedBodyBytes
+        else {
+            return respond(exchange, response, closeBody: true)
+        }
+        exchange.earlyResponse = response
         return 0
     }
 
@@ -178,7 +206,11 @@ extension Server {
         let length = request.header(WSI_TOKEN_HTTP_CONTENT_LENGTH).flatMap { Int($0) } ?? 0
         guard length >= 0, length <= Self.maxAPIBodyBytes else {
             let message = "body is larger than \(Self.maxAPIBodyBytes) bytes"
-            return respond(exchange, .error(413, code: "payload_too_large", message: message), closeBody: true)
+            return refuseUnreadBody(
+                exchange,
+                request: request,
+                .error(413, code: "payload_too_large", message: message)
+            )
         }
         if length > 0, !Self.isJSON(request.header(WSI_TOKEN_HTTP_CONTENT_TYPE)) {
             exchange.earlyResponse = .error(

@@ -225,10 +225,33 @@ struct WebhookAnswerTests {
         let body = NativePayload.order().body
         var request = "POST /webhooks/shop HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         request += "webhook-id: msg_lie\r\nwebhook-timestamp: \(Int(Date().timeIntervalSince1970))\r\n"
-        request += "webhook-signature: v1,AAAA\r\nContent-Length: 10000000\r\n\r\n\(body)"
+        request += "webhook-signature: v1,AAAA\r\nContent-Length: 100000000\r\n\r\n\(body)"
 
         let response = try TestHTTPClient(port: server.port).sendExpectingMaybeNothing(raw: Array(request.utf8))
         #expect(response?.status == 413, "answered with \(response?.summary ?? "a closed socket")")
+        try server.expectHealthy()
+    }
+
+    /// Most clients write the whole body before reading: a refusal sent while the body is still
+    /// coming must not end in a reset that loses it.
+    @Test(arguments: [
+        ("POST", "/webhooks/shop", 413),
+        ("PUT", "/webhooks/shop", 405),
+        ("POST", "/api/notifications", 413),
+        ("POST", "/metrics", 405),
+        ("PATCH", "/nowhere", 404),
+    ])
+    func aRefusedBodyIsReadSoTheSenderGetsTheAnswer(_ method: String, _ path: String, _ status: Int) throws {
+        let server = try BridgeProcess.start(["WEBHOOK_MAX_BODY_BYTES": "2048"])
+        defer { server.stop() }
+        let client = TestHTTPClient(port: server.port, keepAlive: true, timeout: .seconds(20))
+        let body = [UInt8](repeating: UInt8(ascii: "x"), count: 4 << 20)
+
+        let refused = try client.request(method, path, headers: [("Content-Type", "application/json")], body: body)
+        #expect(refused.status == status, "\(method) \(path): \(refused.summary)")
+        #expect(refused.header("connection") != "close", "the body was read, so the connection stays usable")
+        let next = try client.get("/api/health/live")
+        #expect(next.status == 200, "the next request on the same connection: \(next.summary)")
         try server.expectHealthy()
     }
 
