@@ -47,6 +47,12 @@ public protocol DeliveryStore: AnyObject, Sendable {
     /// returns how many.
     func retryFailedDeliveries(orgID: String?, nowMillis: Int64) throws -> Int
 
+    /// Deletes `sent` rows queued before `createdBeforeMillis`, `batchSize` rows per
+    /// transaction; pending and failed rows stay whatever their age.
+    /// - Returns: how many rows were deleted.
+    /// - Throws: `StoreError` `.failed` when `batchSize` is not positive.
+    func deleteSentDeliveries(createdBeforeMillis: Int64, batchSize: Int) throws -> Int
+
     /// How many rows are in each status; statuses with none are absent.
     func deliveryCounts() throws -> [DeliveryStatus: Int]
 }

@@ -1,4 +1,5 @@
-// The retention job: deletes events past `EVENT_RETENTION_HOURS` in small batches, off the loop.
+// The retention job: deletes events and sent acknowledgements past `EVENT_RETENTION_HOURS`
+// in small batches, off the loop.
 
 import BridgeCore
 
@@ -7,6 +8,10 @@ extension Server {
     static let retentionBatchSize = 500
 
     /// Queues one retention pass; passes never overlap because the queue is serial.
+    ///
+    /// Acknowledgements already sent go with the same cutoff (by when they were queued), so
+    /// the outbox does not grow with every event ever received; pending and dead-lettered
+    /// rows stay until they are sent or retried.
     func scheduleRetention() {
         let store = self.store
         let logger = self.logger
@@ -15,6 +20,15 @@ extension Server {
             do {
                 let deleted = try store.deleteEvents(receivedBeforeMillis: cutoff, batchSize: Self.retentionBatchSize)
                 if deleted > 0 { logger.info("retention deleted events", (Logger.Key.count, String(deleted))) }
+                if let outbox = store as? any DeliveryStore {
+                    let sent = try outbox.deleteSentDeliveries(
+                        createdBeforeMillis: cutoff,
+                        batchSize: Self.retentionBatchSize
+                    )
+                    if sent > 0 {
+                        logger.info("retention deleted sent acknowledgements", (Logger.Key.count, String(sent)))
+                    }
+                }
             } catch {
                 logger.warning("retention failed", (Logger.Key.error, String(describing: error)))
             }

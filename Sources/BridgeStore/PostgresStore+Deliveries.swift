@@ -208,6 +208,16 @@ extension PostgresStore: DeliveryStore {
         try rescheduleFailed(where: "($2::text IS NULL OR org_id = $2)", [.text(orgID)], nowMillis)
     }
 
+    /// Deletes old sent rows, one batch per transaction.
+    public func deleteSentDeliveries(createdBeforeMillis: Int64, batchSize: Int) throws -> Int {
+        let sql = """
+            DELETE FROM deliveries WHERE id IN (
+                SELECT id FROM deliveries WHERE status = 'sent' AND created_at < $1 LIMIT $2
+            )
+            """
+        return try deleteInBatches(sql, before: createdBeforeMillis, batchSize: batchSize)
+    }
+
     /// How many rows are in each status.
     public func deliveryCounts() throws -> [DeliveryStatus: Int] {
         try read("SELECT status, COUNT(*) FROM deliveries GROUP BY status", []) { result in

@@ -11,22 +11,27 @@ extension PostgresStore {
     /// - Returns: how many events were deleted.
     /// - Throws: `StoreError` `.failed` when `batchSize` is not positive.
     public func deleteEvents(receivedBeforeMillis: Int64, batchSize: Int) throws -> Int {
-        guard batchSize > 0 else {
-            throw StoreError(.failed, "the retention batch size must be positive")
-        }
-
         let sql = """
             DELETE FROM events WHERE id IN (
                 SELECT id FROM events WHERE received_at < $1 LIMIT $2
             )
             """
+        return try deleteInBatches(sql, before: receivedBeforeMillis, batchSize: batchSize)
+    }
+
+    /// Runs `sql`, a delete of at most `$2` rows older than `$1`, one statement (and so one
+    /// transaction) per batch until a batch comes back short.
+    /// - Returns: how many rows were deleted.
+    func deleteInBatches(_ sql: String, before cutoff: Int64, batchSize: Int) throws -> Int {
+        guard batchSize > 0 else {
+            throw StoreError(.failed, "the retention batch size must be positive")
+        }
         var deleted = 0
         while true {
-            // Each statement commits on its own; running one again after a lost connection
-            // deletes only what is still there.
-            let count = try read(sql, [.integer(receivedBeforeMillis), .integer(Int64(batchSize))]) { $0.changedRows }
+            // Running a batch again after a lost connection deletes only what is still there.
+            let count = try read(sql, [.integer(cutoff), .integer(Int64(batchSize))]) { $0.changedRows }
             deleted += count
-            // A short batch means nothing older is left; new events are never older.
+            // A short batch means nothing older is left; new rows are never older.
             if count < batchSize {
                 return deleted
             }

@@ -226,6 +226,16 @@ extension SQLiteStore: DeliveryStore {
         try rescheduleFailed(where: "(?2 IS NULL OR org_id = ?2)", [.text(orgID)], nowMillis)
     }
 
+    /// Deletes old sent rows, one batch per transaction.
+    public func deleteSentDeliveries(createdBeforeMillis: Int64, batchSize: Int) throws -> Int {
+        let sql = """
+            DELETE FROM deliveries WHERE rowid IN (
+                SELECT rowid FROM deliveries WHERE status = 'sent' AND created_at < ?1 LIMIT ?2
+            )
+            """
+        return try deleteInBatches(sql, before: createdBeforeMillis, batchSize: batchSize)
+    }
+
     /// How many rows are in each status.
     public func deliveryCounts() throws -> [DeliveryStatus: Int] {
         try reader.withLock { connection in

@@ -11,27 +11,33 @@ extension SQLiteStore {
     /// - Returns: how many events were deleted.
     /// - Throws: `StoreError` `.failed` when `batchSize` is not positive.
     public func deleteEvents(receivedBeforeMillis: Int64, batchSize: Int) throws -> Int {
-        guard batchSize > 0 else {
-            throw StoreError(.failed, "the retention batch size must be positive")
-        }
-
         let sql = """
             DELETE FROM events WHERE rowid IN (
                 SELECT rowid FROM events WHERE received_at < ?1 LIMIT ?2
             )
             """
+        return try deleteInBatches(sql, before: receivedBeforeMillis, batchSize: batchSize)
+    }
+
+    /// Runs `sql`, a delete of at most `?2` rows older than `?1`, one transaction per batch
+    /// until a batch comes back short, releasing the write lock in between.
+    /// - Returns: how many rows were deleted.
+    func deleteInBatches(_ sql: String, before cutoff: Int64, batchSize: Int) throws -> Int {
+        guard batchSize > 0 else {
+            throw StoreError(.failed, "the retention batch size must be positive")
+        }
         var deleted = 0
         while true {
             let count = try writer.withLock { connection in
                 try connection.transaction {
                     try connection.withStatement(sql) { statement in
-                        try statement.run([.integer(receivedBeforeMillis), .integer(Int64(batchSize))])
+                        try statement.run([.integer(cutoff), .integer(Int64(batchSize))])
                     }
                     return try connection.changes()
                 }
             }
             deleted += Int(count)
-            // A short batch means nothing older is left; new events are never older.
+            // A short batch means nothing older is left; new rows are never older.
             if count < batchSize {
                 return deleted
             }

@@ -235,6 +235,40 @@ struct DeliveryStoreTests {
         }
     }
 
+    @Test("Retention deletes old sent rows and keeps pending and failed ones", arguments: StoreFactory.all)
+    func retentionDeletesOnlySentRows(factory: StoreFactory) throws {
+        try Self.withOutbox(factory) { store in
+            _ = try store.append((0..<5).map { _ in EventFixture.incoming() }, outboxFor: ["shop"])
+            let now = Self.later()
+            let claimed = try store.claimDeliveries(Self.claim("a", at: now))
+            #expect(claimed.count == 5)
+            for (row, status) in zip(claimed, [DeliveryStatus.sent, .sent, .sent, .failed]) {
+                let record = DeliveryAttemptRecord(
+                    id: row.id,
+                    token: "a",
+                    attempts: 1,
+                    status: status,
+                    nextAttemptAtMillis: now,
+                    httpStatus: status == .sent ? 204 : 410,
+                    error: status == .sent ? nil : "HTTP 410",
+                    nowMillis: now
+                )
+                #expect(try store.finishAttempt(record))
+            }
+            try store.releaseDeliveries(ids: [claimed[4].id], token: "a")
+
+            #expect(try store.deleteSentDeliveries(createdBeforeMillis: now - 3_600_000, batchSize: 2) == 0)
+            #expect(try store.deliveryCounts() == [.sent: 3, .failed: 1, .pending: 1])
+            #expect(try store.deleteSentDeliveries(createdBeforeMillis: now, batchSize: 2) == 3)
+            #expect(try store.deliveryCounts() == [.failed: 1, .pending: 1])
+            #expect(try store.delivery(id: claimed[0].id, orgID: nil) == nil)
+            #expect(try store.delivery(id: claimed[3].id, orgID: nil)?.status == .failed)
+            #expect(throws: StoreError.self) {
+                try store.deleteSentDeliveries(createdBeforeMillis: now, batchSize: 0)
+            }
+        }
+    }
+
     @Test("Two stores on one database claiming at once never share a row", arguments: StoreFactory.all)
     func concurrentClaimsAreDisjoint(factory: StoreFactory) throws {
         try factory.withDatabase { database in
