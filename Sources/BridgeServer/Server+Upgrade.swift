@@ -12,6 +12,16 @@ extension Server {
         guard path == "/ws" else {
             return refuseUpgrade(wsi, .error(404, code: "not_found", message: "WebSocket endpoint is /ws"))
         }
+        // RFC 6455 4.4: a version the server does not speak gets 426 naming the one it does.
+        guard request.header(WSI_TOKEN_VERSION) == "13" else {
+            let response = HTTPResponse.error(
+                426,
+                code: "unsupported_websocket_version",
+                message: "Sec-WebSocket-Version must be 13",
+                headers: [("sec-websocket-version", "13")]
+            )
+            return refuseUpgrade(wsi, response)
+        }
         if draining {
             return refuseUpgrade(wsi, .unavailable("the server is shutting down", retryAfter: 5))
         }

@@ -62,4 +62,22 @@ struct OriginTests {
             client.close()
         }
     }
+
+    /// RFC 6455 4.4: any version but 13 gets 426 and the version the server speaks.
+    @Test(arguments: [Optional("8"), "12", "14", "13, 8", "", nil])
+    func upgradeWithAnotherVersionIsRefusedWith426(_ version: String?) throws {
+        let server = try BridgeProcess.start()
+        defer { server.stop() }
+        var options = TestWebSocket.Options(token: TestJWT.make())
+        options.version = version
+        let upgrade = try TestWebSocket.handshake(port: server.port, options: options)
+        guard case .refused(let response) = upgrade else {
+            Issue.record("version \(version ?? "(none)") was upgraded")
+            return
+        }
+        #expect(response.status == 426, "\(response.summary)")
+        #expect(response.header("sec-websocket-version") == "13")
+        #expect(response.json?["error"]?["code"]?.stringValue == "unsupported_websocket_version")
+        try server.expectHealthy()
+    }
 }

@@ -16,6 +16,8 @@ final class TestWebSocket {
         var query: [(String, String)] = []
         /// The `Origin` header; nil sends none.
         var origin: String? = BridgeProcess.allowedOrigin
+        /// The `Sec-WebSocket-Version` header; nil sends none.
+        var version: String? = "13"
         /// Further request headers, sent after the standard ones.
         var headers: [(String, String)] = []
         /// Answer server pings with pongs without surfacing them.
@@ -115,7 +117,8 @@ final class TestWebSocket {
         var request = "GET \(options.path)\(queryString(options.query)) HTTP/1.1\r\n"
         request += "Host: 127.0.0.1:\(port)\r\n"
         request += "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-        request += "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n"
+        request += "Sec-WebSocket-Key: \(key)\r\n"
+        if let version = options.version { request += "Sec-WebSocket-Version: \(version)\r\n" }
         if let origin = options.origin { request += "Origin: \(origin)\r\n" }
         for (name, value) in options.headers { request += "\(name): \(value)\r\n" }
         request += "\r\n"
