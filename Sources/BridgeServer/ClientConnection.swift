@@ -30,6 +30,12 @@ final class ClientConnection {
     var lastFrameAt: Double
     /// Set when the client sent a close frame: its goodbye, not a dropped heartbeat.
     var peerClosed = false
+    /// Monotonic seconds of the last heartbeat ping; nil before the first.
+    var lastPingAt: Double?
+    /// A heartbeat ping waits for the next writeable callback.
+    var pingDue = false
+    /// Set when the heartbeat gave up on the peer and the connection is being dropped.
+    var hungUp = false
     /// Whether this connection took a per-user place at its first `auth` message.
     var userCounted = false
     /// Set when `auth_expiring` was sent: the refresh must arrive by then.

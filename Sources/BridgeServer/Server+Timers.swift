@@ -26,7 +26,8 @@ extension Server {
         let unixNow = Clock.unixSeconds()
         let idleLimit = Double(config.webSocket.idleTimeoutSeconds)
         let refreshWindow = Double(config.webSocket.authTimeoutSeconds)
-        for connection in connections.values where connection.closing == nil {
+        for connection in connections.values {
+            guard heartbeat(connection, now: now), connection.closing == nil else { continue }
             if now - connection.lastMessageAt >= idleLimit {
                 counters.idleTimeouts += 1
                 close(connection, .goingAway, "idle timeout")
@@ -48,6 +49,30 @@ extension Server {
             budget.prune(now: now)
             scheduleRetention()
         }
+    }
+
+    /// Pings a connection silent for `WS_PING_INTERVAL_S` (once per interval), and drops one
+    /// silent for `WS_PONG_TIMEOUT_S` without a close frame: a peer that answers nothing would
+    /// not answer that either, and a half-open connection must not hold its place for ever.
+    /// Connections already closing are dropped too, when their close frame cannot get out.
+    /// - Returns: false when the connection is being dropped.
+    private func heartbeat(_ connection: ClientConnection, now: Double) -> Bool {
+        guard !connection.hungUp else { return false }
+        let silence = now - connection.lastFrameAt
+        if silence >= Double(config.webSocket.pongTimeoutSeconds) {
+            connection.hungUp = true
+            if connection.closing == nil, !connection.peerClosed { counters.heartbeatTimeouts += 1 }
+            logger.debug("websocket heartbeat timeout", (Logger.Key.connection, String(connection.id)))
+            lws_set_timeout(connection.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC)
+            return false
+        }
+        let interval = Double(config.webSocket.pingIntervalSeconds)
+        if connection.closing == nil, silence >= interval, now - (connection.lastPingAt ?? -interval) >= interval {
+            connection.lastPingAt = now
+            connection.pingDue = true
+            lws_callback_on_writable(connection.wsi)
+        }
+        return true
     }
 
     /// Starts a graceful shutdown: refuse new work, close clients with 1001.

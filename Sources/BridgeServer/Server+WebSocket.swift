@@ -314,6 +314,13 @@ extension Server {
             }
             return -1
         }
+        if connection.pingDue {
+            // One write per callback: the ping now, queued frames at the next callback.
+            connection.pingDue = false
+            guard writePing(wsi) >= 0 else { return -1 }
+            if connection.hasQueuedFrames { lws_callback_on_writable(wsi) }
+            return 0
+        }
         let frames = connection.dequeue(maxFrames: CoalescedWrite.maxFrames, maxBytes: CoalescedWrite.maxBytes)
         guard let first = frames.first else { return 0 }
         let written =
@@ -344,13 +351,20 @@ extension Server {
         }
         releaseCapPlaces(keys)
         connectionDurations.observe(Clock.monotonic() - connection.connectedAt)
-        // lws hangs up on a peer silent for the pong timeout without a close frame from either
-        // side; empty pongs are not reported to us, so silence is measured from the last message.
-        if connection.closing == nil, !connection.peerClosed,
-            Clock.monotonic() - connection.lastFrameAt >= Double(config.webSocket.pongTimeoutSeconds) - 0.5
-        {
-            counters.heartbeatTimeouts += 1
-        }
         logger.debug("websocket closed", (Logger.Key.connection, String(connection.id)))
+    }
+
+    /// The heartbeat ping's payload. lws reports only pongs that carry a payload, and a pong
+    /// echoes the ping's.
+    static let pingPayload = Array("hb".utf8)
+
+    /// Writes a heartbeat ping frame.
+    private func writePing(_ wsi: OpaquePointer) -> Int32 {
+        var buffer = [UInt8](repeating: 0, count: bridge_lws_pre + Self.pingPayload.count)
+        return buffer.withUnsafeMutableBufferPointer { storage -> Int32 in
+            guard let base = storage.baseAddress else { return -1 }
+            (base + bridge_lws_pre).update(from: Self.pingPayload, count: Self.pingPayload.count)
+            return lws_write(wsi, base + bridge_lws_pre, Self.pingPayload.count, LWS_WRITE_PING)
+        }
     }
 }

@@ -67,6 +67,40 @@ extension HardeningTests {
             try server.rejectionCounters().expectChanges(since: before, ["heartbeatTimeouts": 1])
         }
 
+        /// Silence is what the heartbeat measures: a client whose messages keep coming stays,
+        /// even if it never answers a ping.
+        @Test
+        func clientThatKeepsSendingStaysWithoutAnsweringPings() throws {
+            let server = try BridgeProcess.start([
+                "WS_PING_INTERVAL_S": String(Self.pingSeconds),
+                "WS_PONG_TIMEOUT_S": String(Self.pongTimeoutSeconds),
+            ])
+            defer { server.stop() }
+            let before = try server.rejectionCounters()
+            var options = TestWebSocket.Options(token: TestJWT.make(sub: "talker"))
+            options.answersPings = false
+            let talker = try TestWebSocket.connect(port: server.port, options: options)
+            defer { talker.close() }
+
+            // A message every 0.5 s for 6 s, past the pong timeout; pings, if any, go unanswered.
+            var pongs = 0
+            var ending: TestWebSocket.Message?
+            for _ in 0..<12 where ending == nil {
+                try talker.sendJSON(["type": "ping"])
+                let deadline = ContinuousClock.now + .milliseconds(500)
+                while ending == nil, ContinuousClock.now < deadline {
+                    switch try talker.receive(timeout: deadline - ContinuousClock.now) {
+                    case .text(let text) where text.contains(#""type":"pong""#): pongs += 1
+                    case let message where message == .disconnected || message.closeCode != nil: ending = message
+                    default: break
+                    }
+                }
+            }
+            #expect(ending == nil, "the talking client was dropped: \(String(describing: ending))")
+            #expect(pongs == 12, "the talking client got \(pongs) of 12 answers")
+            try server.rejectionCounters().expectChanges(since: before, [:])
+        }
+
         @Test
         func connectionWithoutMessagesIsClosedAfterTheIdleTimeout() throws {
             let server = try BridgeProcess.start([
