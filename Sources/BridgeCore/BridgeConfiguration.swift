@@ -26,6 +26,9 @@ public struct WebSocketConfiguration: Sendable {
     public var maxMessageBytes = 64 * 1024
     /// Bytes that may wait in one connection's send queue (`WS_MAX_QUEUE_BYTES`, 1 MiB).
     public var maxQueueBytes = 1024 * 1024
+    /// Longest a fan-out write waits for more messages to go with it, in milliseconds, once
+    /// events come faster than one per window (`WS_WRITE_COALESCE_MS`, 4; 0 writes at once).
+    public var writeCoalesceMillis = 4
     /// Open connections including handshakes (`WS_MAX_CONNECTIONS`, 1000).
     public var maxConnections = 1000
     /// Connections from one IP address (`WS_MAX_CONNECTIONS_PER_IP`, 100).
@@ -202,6 +205,11 @@ public struct BridgeConfiguration: Sendable {
             "WS_MAX_QUEUE_BYTES",
             default: ws.maxQueueBytes,
             range: 1024...(1024 * 1024 * 1024)
+        )
+        ws.writeCoalesceMillis = try environment.integer(
+            "WS_WRITE_COALESCE_MS",
+            default: ws.writeCoalesceMillis,
+            range: 0...1000
         )
         ws.maxConnections = try environment.integer(
             "WS_MAX_CONNECTIONS",

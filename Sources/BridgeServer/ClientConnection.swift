@@ -36,6 +36,8 @@ final class ClientConnection {
     var pingDue = false
     /// Set when the heartbeat gave up on the peer and the connection is being dropped.
     var hungUp = false
+    /// Its writeable request waits for the end of the fan-out coalescing window.
+    var writeHeld = false
     /// Whether this connection took a per-user place at its first `auth` message.
     var userCounted = false
     /// Set when `auth_expiring` was sent: the refresh must arrive by then.

@@ -248,6 +248,8 @@ extension Server {
         defer {
             deliveryObserver?.pushed(eventID: broadcast.eventID, sourceID: broadcast.sourceID, recipients: reached)
         }
+        let now = Clock.monotonic()
+        let holdAt = fanOutFlush.shouldHold(now: now) ? now : nil
         for group in rooms.recipientGroups(of: broadcast.messageType, in: broadcast.frames.map(\.room)) {
             guard let frame = broadcast.frames.first(where: { $0.room == group.room })?.frame else { continue }
             for id in group.connections {
@@ -255,8 +257,18 @@ extension Server {
                     !isCoveredByReplay(connection, room: group.room, seq: broadcast.seq)
                 else { continue }
                 reached += 1
-                send(connection, frame)
+                send(connection, frame, heldAt: holdAt)
             }
+        }
+        if holdAt == nil, reached > 0 { fanOutFlush.flushed(now: now) }
+    }
+
+    /// The coalescing window ended: requests the writeable callbacks that were held.
+    func flushHeldWrites() {
+        for id in fanOutFlush.take(now: Clock.monotonic()) {
+            guard let connection = connectionsByID[id] else { continue }
+            connection.writeHeld = false
+            if connection.closing == nil, connection.hasQueuedFrames { lws_callback_on_writable(connection.wsi) }
         }
     }
 
@@ -275,7 +287,9 @@ extension Server {
         send(connection, SharedFrame(payload: payload))
     }
 
-    func send(_ connection: ClientConnection, _ frame: SharedFrame) {
+    /// Queues `frame` and asks for a writeable callback, or, with `heldAt`, leaves the asking
+    /// to the end of the fan-out coalescing window.
+    func send(_ connection: ClientConnection, _ frame: SharedFrame, heldAt: Double? = nil) {
         guard connection.closing == nil else { return }
         guard let conflated = connection.enqueue(frame, limit: config.webSocket.maxQueueBytes) else {
             counters.slowConsumerCloses += 1
@@ -283,7 +297,14 @@ extension Server {
             return
         }
         counters.conflatedFrames += conflated
-        lws_callback_on_writable(connection.wsi)
+        guard let heldAt, let serving else {
+            lws_callback_on_writable(connection.wsi)
+            return
+        }
+        if !connection.writeHeld {
+            connection.writeHeld = true
+            fanOutFlush.hold(connection.id, now: heldAt, context: serving.context, owner: serving.owner)
+        }
     }
 
     /// Marks a connection for closing with `code`; the close frame goes out at its next writeable callback.

@@ -88,6 +88,9 @@ public final class Server: @unchecked Sendable {
     var counters = EdgeCounters()
     var tickCount = 0
     let coalescedWrite = CoalescedWrite()
+    let fanOutFlush: FanOutFlush
+    /// The lws context and this server as lws's user pointer, while `run()` serves.
+    var serving: (context: OpaquePointer, owner: UnsafeMutableRawPointer)?
     /// Message totals sampled once a second, for per-second and per-minute rates.
     var rateSamples: [(at: Double, messagesIn: Int, messagesOut: Int)] = []
     /// How long closed connections lasted, in seconds.
@@ -106,6 +109,7 @@ public final class Server: @unchecked Sendable {
     /// Prepares a server; fails, naming the variable, when a webhook secret is unusable.
     public init(config: BridgeConfiguration, dependencies: Dependencies) throws(ConfigurationError) {
         self.config = config
+        fanOutFlush = FanOutFlush(window: Double(config.webSocket.writeCoalesceMillis) / 1000)
         store = dependencies.store
         logger = dependencies.logger
         apiHandlers = dependencies.apiHandlers
@@ -165,6 +169,7 @@ public final class Server: @unchecked Sendable {
             throw ServerError("cannot listen on \(config.host):\(config.port) (address in use or not available)")
         }
         boundPort = vhost.listeningPort(context) ?? config.port
+        serving = (context, unmanaged.toOpaque())
         inbox.attach(context)
         ingest.start()
         if let broker {
@@ -195,6 +200,8 @@ public final class Server: @unchecked Sendable {
         ticker.stop()
         if let broker, let schedule = presenceSchedule { broker.publish(schedule.finalReport) }
         inbox.attach(nil)
+        fanOutFlush.cancel()
+        serving = nil
         lws_context_destroy(context)
         withExtendedLifetime(vhost) {}
         // Webhooks still queued were never answered and will be retried by their senders;

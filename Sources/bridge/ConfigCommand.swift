@@ -81,6 +81,7 @@ enum ConfigCommand {
             ("WS_RATE_LIMIT_WINDOW_MS", String(ws.rateLimitWindowMillis)),
             ("WS_MAX_MESSAGE_BYTES", String(ws.maxMessageBytes)),
             ("WS_MAX_QUEUE_BYTES", String(ws.maxQueueBytes)),
+            ("WS_WRITE_COALESCE_MS", String(ws.writeCoalesceMillis)),
             ("WS_AUTH_TIMEOUT_S", String(ws.authTimeoutSeconds)),
             ("WS_PING_INTERVAL_S", String(ws.pingIntervalSeconds)),
             ("WS_PONG_TIMEOUT_S", String(ws.pongTimeoutSeconds)),

@@ -29,6 +29,7 @@ private let integerSettings = [
     IntegerSetting(variable: "SHUTDOWN_TIMEOUT_S", defaultValue: 10) { $0.shutdownTimeoutSeconds },
     IntegerSetting(variable: "WS_MAX_MESSAGE_BYTES", defaultValue: 65_536) { $0.webSocket.maxMessageBytes },
     IntegerSetting(variable: "WS_MAX_QUEUE_BYTES", defaultValue: 1_048_576) { $0.webSocket.maxQueueBytes },
+    IntegerSetting(variable: "WS_WRITE_COALESCE_MS", defaultValue: 4) { $0.webSocket.writeCoalesceMillis },
     IntegerSetting(variable: "WS_MAX_CONNECTIONS", defaultValue: 1000) { $0.webSocket.maxConnections },
     IntegerSetting(variable: "WS_MAX_CONNECTIONS_PER_IP", defaultValue: 100) { $0.webSocket.maxConnectionsPerIP },
     IntegerSetting(variable: "WS_MAX_CONNECTIONS_PER_USER", defaultValue: 20) { $0.webSocket.maxConnectionsPerUser },

@@ -1,0 +1,54 @@
+// WS_WRITE_COALESCE_MS: events in a busy spell wait for the end of the window and go out
+// together, in order; an event after a quiet spell, or any event with the window at 0, at once.
+
+import Foundation
+import Testing
+
+@Suite(.serialized)
+struct FanOutCoalescingTests {
+    /// Sends an order event and returns when its webhook was accepted.
+    private static func send(_ sender: WebhookSender, order: String) throws {
+        let accepted = try sender.deliver(NativePayload.order(order: order, action: "created", version: 1))
+        #expect(accepted.response.status == 202, "\(order): \(accepted.response.summary)")
+    }
+
+    @Test
+    func eventsInsideTheWindowWaitForItsEndAndKeepTheirOrder() throws {
+        let server = try BridgeProcess.start(["WS_WRITE_COALESCE_MS": "1000"])
+        defer { server.stop() }
+        let client = try TestWebSocket.connect(port: server.port, token: TestJWT.make())
+        defer { client.close() }
+        try client.subscribeConfirmed("org")
+        let sender = WebhookSender(port: server.port)
+
+        let start = ContinuousClock.now
+        try Self.send(sender, order: "ord_quiet")
+        let opening = try client.receiveJSON()
+        #expect(opening["orderId"]?.stringValue == "ord_quiet")
+        #expect(ContinuousClock.now - start < .milliseconds(700), "the first event after a quiet spell was held")
+
+        // Its flush (after `start`) opened a window of a second: these wait for its end.
+        for index in 1...3 { try Self.send(sender, order: "ord_busy_\(index)") }
+        var orders: [String?] = []
+        for _ in 1...3 { orders.append(try client.receiveJSON()["orderId"]?.stringValue) }
+        #expect(orders == ["ord_busy_1", "ord_busy_2", "ord_busy_3"])
+        #expect(ContinuousClock.now - start >= .milliseconds(900), "events inside the window went out early")
+    }
+
+    @Test
+    func aZeroWindowWritesEveryEventAtOnce() throws {
+        let server = try BridgeProcess.start(["WS_WRITE_COALESCE_MS": "0"])
+        defer { server.stop() }
+        let client = try TestWebSocket.connect(port: server.port, token: TestJWT.make())
+        defer { client.close() }
+        try client.subscribeConfirmed("org")
+        let sender = WebhookSender(port: server.port)
+
+        for index in 1...4 {
+            let sent = ContinuousClock.now
+            try Self.send(sender, order: "ord_now_\(index)")
+            #expect(try client.receiveJSON()["orderId"]?.stringValue == "ord_now_\(index)")
+            #expect(ContinuousClock.now - sent < .milliseconds(700), "event \(index) was held")
+        }
+    }
+}
