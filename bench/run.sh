@@ -8,6 +8,7 @@
 #   SCENARIOS="fanout1000 ingest_sqlite" bench/run.sh
 #   SERVERS=ours SCENARIOS=idle10000 bench/run.sh      # only some of ours, peer, limit
 #   SQLITE_SYNCHRONOUS=normal bench/run.sh              # passed through to the bridge
+#   PERF=0 bench/run.sh          # without counting system calls (the counter costs throughput)
 #   SCENARIOS="cluster1 cluster2" bench/run.sh          # PostgreSQL + Redis, one and two instances
 #
 # Output: bench/results/<UTC time>.jsonl (one RESULT per server and scenario) and a markdown
