@@ -19,6 +19,9 @@ final class HTTPExchange {
     let requestID: String
     let path: String
     var phase = Phase.receiving
+    /// Bytes came in behind this request before its answer went out (a pipelined request):
+    /// the answer closes the connection, and the client sends what it queued on a new one.
+    var pipelined = false
     /// A `HEAD` request: the answer's headers are sent, its body never is.
     var isHead = false
     var body: [UInt8] = []

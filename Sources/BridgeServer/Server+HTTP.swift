@@ -291,8 +291,17 @@ extension Server {
     }
 
     /// The whole body has arrived.
+    ///
+    /// lws 4.1 calls this again for a request whose answer is still pending whenever bytes wait
+    /// behind it, and keeps calling on every turn of the loop until the answer is out. Serving
+    /// pipelined requests that way spins the loop, and a long pipelined burst from a client that
+    /// then went away once wedged it for good; so the first answer closes such a connection.
     func httpBodyComplete(_ wsi: OpaquePointer) -> Int32 {
         guard let exchange = exchanges[wsi.key] else { return 0 }
+        guard case .receiving = exchange.phase else {
+            exchange.pipelined = true
+            return 0
+        }
         return httpBodyComplete(wsi.key, exchange)
     }
 
@@ -357,8 +366,9 @@ extension Server {
 
     /// Writes the pending answer, then readies the connection for its next request or closes it.
     func httpWriteable(_ wsi: OpaquePointer) -> Int32 {
-        guard let exchange = exchanges[wsi.key], case .answering(let response) = exchange.phase else { return 0 }
+        guard let exchange = exchanges[wsi.key], case .answering(var response) = exchange.phase else { return 0 }
         exchanges[wsi.key] = nil
+        response.closeAfter = response.closeAfter || exchange.pipelined
         guard writeAnswer(wsi, response, withBody: !exchange.isHead), !exchange.isHead, !response.closeAfter else {
             return -1
         }

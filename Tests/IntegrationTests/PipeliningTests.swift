@@ -1,0 +1,74 @@
+// Requests sent behind a webhook before its answer: HTTP/1.1 pipelining, wanted or not.
+
+import Foundation
+import Testing
+
+/// The bridge answers the first request of a pipelined run and closes the connection; the
+/// client sends the rest again on a new one. The loop never serves a pipelined run itself.
+@Suite(.serialized)
+struct PipeliningTests {
+    @Test
+    func pipelinedWebhooksGetOneAnswerThenTheConnectionCloses() throws {
+        let server = try BridgeProcess.start()
+        defer { server.stop() }
+        let first = SignedWebhook(.order(order: "pipelined_1"))
+        let second = SignedWebhook(.order(order: "pipelined_2"))
+        let socket = try LoopbackSocket.connect(port: server.port)
+        defer { socket.close() }
+        let deadline = ContinuousClock.now + .seconds(10)
+        try socket.send(Self.request(first) + Self.request(second), until: deadline)
+
+        var received: [UInt8] = []
+        for _ in 0..<100 {
+            let chunk = try socket.receive(until: deadline)
+            if chunk.isEmpty { break }
+            received += chunk
+        }
+        let text = String(decoding: received, as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 202"), "\(text.prefix(300))")
+        #expect(text.lowercased().contains("connection: close"), "\(text.prefix(300))")
+        #expect(text.components(separatedBy: "HTTP/1.1 ").count == 2, "one answer only: \(text)")
+
+        // The request behind it was not taken: sent again, it is new.
+        let again = try second.send(to: server.port)
+        #expect(again.status == 202, "\(again.summary)")
+        #expect(again.json?["duplicate"]?.boolValue == false, "\(again.summary)")
+        try server.expectHealthy()
+    }
+
+    /// A client that pipelines thousands of webhooks without reading the answers, then goes
+    /// away, once left the loop turning inside lws for good: nothing else was served.
+    @Test
+    func aPipelinedBurstFromAClientThatLeavesDoesNotStopTheServer() throws {
+        let server = try BridgeProcess.start()
+        defer { server.stop() }
+        let body = Array(#"{"a":1}"#.utf8)
+        let one =
+            Array(
+                "POST /webhooks/shop HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
+                    .utf8
+            ) + body
+        let burst = Array([[UInt8]](repeating: one, count: 50_000).joined())
+        let socket = try LoopbackSocket.connect(port: server.port, receiveBufferBytes: 4096)
+        // The server may close or stop reading long before the burst is out; either is fine.
+        try? socket.send(burst, until: ContinuousClock.now + .seconds(5))
+        socket.close()
+
+        var answered: HTTPResponse?
+        for _ in 0..<10 where answered == nil {
+            answered = try? TestHTTPClient(port: server.port, timeout: .seconds(2)).get("/api/health/live")
+        }
+        #expect(answered?.status == 200, "the server still answers: \(answered?.summary ?? "no answer")")
+        try server.expectHealthy()
+    }
+
+    /// The bytes of one `POST /webhooks/shop` carrying `webhook`, signed now.
+    private static func request(_ webhook: SignedWebhook) -> [UInt8] {
+        var head = "POST /webhooks/shop HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        for (name, value) in webhook.headers() {
+            head += "\(name): \(value)\r\n"
+        }
+        head += "Content-Length: \(webhook.body.count)\r\n\r\n"
+        return Array(head.utf8) + webhook.body
+    }
+}
