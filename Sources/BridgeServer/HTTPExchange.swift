@@ -19,6 +19,8 @@ final class HTTPExchange {
     let requestID: String
     let path: String
     var phase = Phase.receiving
+    /// lws has reported the body complete (it does so once, even for a request without a body).
+    var bodyReported = false
     /// Bytes came in behind this request before its answer went out (a pipelined request):
     /// the answer closes the connection, and the client sends what it queued on a new one.
     var pipelined = false

@@ -298,10 +298,11 @@ extension Server {
     /// then went away once wedged it for good; so the first answer closes such a connection.
     func httpBodyComplete(_ wsi: OpaquePointer) -> Int32 {
         guard let exchange = exchanges[wsi.key] else { return 0 }
-        guard case .receiving = exchange.phase else {
+        guard !exchange.bodyReported else {
             exchange.pipelined = true
             return 0
         }
+        exchange.bodyReported = true
         return httpBodyComplete(wsi.key, exchange)
     }
 

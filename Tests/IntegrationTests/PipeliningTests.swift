@@ -36,6 +36,20 @@ struct PipeliningTests {
         try server.expectHealthy()
     }
 
+    /// lws reports a request without a body complete too; that report is not a pipelined request.
+    @Test(arguments: ["/webhooks/shop", "/api/notifications/00000000-0000-4000-8000-000000000000/read"])
+    func aPostWithoutABodyLeavesTheConnectionOpen(_ path: String) throws {
+        let server = try BridgeProcess.start()
+        defer { server.stop() }
+        let client = TestHTTPClient(port: server.port, keepAlive: true)
+        defer { client.disconnect() }
+        let answer = try client.request("POST", path, headers: [("Content-Type", "application/json")], body: [])
+        #expect((400..<500).contains(answer.status), "\(answer.summary)")
+        #expect(answer.header("connection") != "close", "\(answer.summary)")
+        let next = try client.get("/api/health/live")
+        #expect(next.status == 200, "the next request on the same connection: \(next.summary)")
+    }
+
     /// A client that pipelines thousands of webhooks without reading the answers, then goes
     /// away, once left the loop turning inside lws for good: nothing else was served.
     @Test
