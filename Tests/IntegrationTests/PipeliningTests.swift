@@ -18,12 +18,7 @@ struct PipeliningTests {
         let deadline = ContinuousClock.now + .seconds(10)
         try socket.send(Self.request(first) + Self.request(second), until: deadline)
 
-        var received: [UInt8] = []
-        for _ in 0..<100 {
-            let chunk = try socket.receive(until: deadline)
-            if chunk.isEmpty { break }
-            received += chunk
-        }
+        let received = try socket.receiveToEnd(until: deadline)
         let text = String(decoding: received, as: UTF8.self)
         #expect(text.hasPrefix("HTTP/1.1 202"), "\(text.prefix(300))")
         #expect(text.lowercased().contains("connection: close"), "\(text.prefix(300))")

@@ -279,12 +279,7 @@ extension OperabilityTests.StatsAndMetricsTests {
         let deadline = ContinuousClock.now + .seconds(5)
         let request = "HEAD \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /api/health/live HTTP/1.1\r\nHost: x\r\n\r\n"
         try socket.send(Array(request.utf8), until: deadline)
-        var received: [UInt8] = []
-        for _ in 0..<100 {
-            let chunk = try socket.receive(until: deadline)
-            if chunk.isEmpty { break }
-            received += chunk
-        }
+        let received = try socket.receiveToEnd(until: deadline)
         let text = String(decoding: received, as: UTF8.self)
         #expect(text.hasPrefix("HTTP/1.1 200"), "\(text.prefix(200))")
         let parts = text.components(separatedBy: "\r\n\r\n")

@@ -129,6 +129,18 @@ final class LoopbackSocket {
         }
     }
 
+    /// Reads until the server closes the connection, at most `chunks` reads, each waiting at
+    /// most until `deadline`.
+    func receiveToEnd(until deadline: ContinuousClock.Instant, chunks: Int = 100) throws -> [UInt8] {
+        var received: [UInt8] = []
+        for _ in 0..<chunks {
+            let chunk = try receive(until: deadline)
+            if chunk.isEmpty { break }
+            received += chunk
+        }
+        return received
+    }
+
     /// Stops sending (a TCP FIN) while still reading.
     func shutdownWrite() {
         guard isOpen else { return }
