@@ -38,6 +38,10 @@ extension Server {
         case LWS_CALLBACK_CLOSED_HTTP:
             exchanges[wsi.key] = nil
             return 0
+        case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+            return confirmUpgrade(wsi, to: input.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? "")
+        case LWS_CALLBACK_RAW_ADOPT:
+            return refuseTunnel(wsi)
         case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
             return filterUpgrade(wsi)
         case LWS_CALLBACK_ESTABLISHED:

@@ -117,6 +117,31 @@ extension Server {
     /// writes inline, as `lws_return_http_status` does; the status line is written by hand
     /// because lws would answer an upgrade request as HTTP/1.0.
     private func refuseUpgrade(_ wsi: OpaquePointer, _ response: HTTPResponse) -> Int32 {
+        writeWholeAnswer(wsi, response)
+        return 1
+    }
+
+    /// An upgrade lws would make on its own. Only WebSocket is served: lws 4.1 would also take a
+    /// plaintext request to HTTP/2 (`Upgrade: h2c`), where webhook headers do not reach the
+    /// bridge and its own error paths are open to floods, so that is refused with a 400. A
+    /// positive return tells lws the answer is written.
+    func confirmUpgrade(_ wsi: OpaquePointer, to name: String) -> Int32 {
+        guard name.lowercased() != "websocket" else { return 0 }
+        let message = "upgrading to \(name.prefix(40)) is not supported; send HTTP/1.1 without Upgrade"
+        writeWholeAnswer(wsi, .error(400, code: "upgrade_not_supported", message: message))
+        return 1
+    }
+
+    /// lws turns a `CONNECT` request into a raw socket with no timeout; the bridge tunnels
+    /// nothing, so it answers 405 and closes.
+    func refuseTunnel(_ wsi: OpaquePointer) -> Int32 {
+        writeWholeAnswer(wsi, .methodNotAllowed("GET, HEAD, POST", use: "GET, HEAD or POST; CONNECT is not served"))
+        return -1
+    }
+
+    /// Writes `response` as one block of bytes (status line, headers, body) ending the
+    /// connection, for states in which lws's header helpers cannot be used.
+    private func writeWholeAnswer(_ wsi: OpaquePointer, _ response: HTTPResponse) {
         var head = "HTTP/1.1 \(response.status) \(HTTPStatusText.reason(response.status))\r\n"
         head += "content-type: application/json\r\ncontent-length: \(response.body.count)\r\n"
         head += "cache-control: no-store\r\nconnection: close\r\n"
@@ -124,6 +149,5 @@ extension Server {
         head += "\r\n"
         let frame = SharedFrame(payload: Array(head.utf8) + response.body)
         _ = lws_write(wsi, frame.payload, frame.count, LWS_WRITE_HTTP_HEADERS)
-        return 1
     }
 }
