@@ -45,3 +45,25 @@ struct UnservedProtocolTests {
         try server.expectHealthy()
     }
 }
+
+extension UnservedProtocolTests {
+    /// lws logs one error line for each request with an over-long header; a client sending them
+    /// fast must not be able to write the log as fast.
+    @Test
+    func overLongHeadersCannotFloodTheLog() throws {
+        let server = try BridgeProcess.start()
+        defer { server.stop() }
+        let request =
+            "GET /api/health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Long: "
+            + String(repeating: "a", count: 9000) + "\r\n\r\n"
+        let start = ContinuousClock.now
+        for _ in 0..<200 {
+            _ = try? Self.exchange(request, port: server.port)
+        }
+        let seconds = (ContinuousClock.now - start).components.seconds
+        let lines = server.log.components(separatedBy: "\n").filter { $0.contains(#""libwebsockets error""#) }
+        #expect(!lines.isEmpty, "lws reports the over-long header")
+        #expect(lines.count <= 20 * (Int(seconds) + 2), "\(lines.count) lines in \(seconds) s")
+        try server.expectHealthy()
+    }
+}
