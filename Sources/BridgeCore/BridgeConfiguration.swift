@@ -73,6 +73,9 @@ public struct BridgeConfiguration: Sendable {
     public var webhookToleranceSeconds = 300
     /// Largest accepted webhook body, in bytes (`WEBHOOK_MAX_BODY_BYTES`, 1 MiB).
     public var webhookMaxBodyBytes = 1024 * 1024
+    /// Longest an HTTP request body may take to arrive, counted from its headers, in seconds
+    /// (`HTTP_BODY_TIMEOUT_S`, 60); lws's own timeout restarts with every byte.
+    public var httpBodyTimeoutSeconds = 60
     /// Log threshold (`LOG_LEVEL`: trace, debug, info, warning, error).
     public var logLevel = LogLevel.info
     /// Log line format (`LOG_FORMAT`: json or text); nil picks by whether stderr is a terminal.
@@ -115,6 +118,11 @@ public struct BridgeConfiguration: Sendable {
             "WEBHOOK_MAX_BODY_BYTES",
             default: config.webhookMaxBodyBytes,
             range: 256...(64 * 1024 * 1024)
+        )
+        config.httpBodyTimeoutSeconds = try environment.integer(
+            "HTTP_BODY_TIMEOUT_S",
+            default: config.httpBodyTimeoutSeconds,
+            range: 1...3600
         )
         if let level = environment.string("LOG_LEVEL") {
             guard let parsed = LogLevel(rawValue: level.lowercased()) else {

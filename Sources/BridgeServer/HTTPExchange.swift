@@ -19,6 +19,9 @@ final class HTTPExchange {
     let requestID: String
     let path: String
     var phase = Phase.receiving
+    /// When the headers were in (`Clock.monotonic()`); the body must follow within
+    /// `HTTP_BODY_TIMEOUT_S`.
+    let startedAt = Clock.monotonic()
     /// lws has reported the body complete (it does so once, even for a request without a body).
     var bodyReported = false
     /// Bytes came in behind this request before its answer went out (a pipelined request):

@@ -154,10 +154,14 @@ extension Server {
         exchange.signature = request.customHeader("webhook-signature")
         exchange.clientIP = clientAddress(request)
         exchange.userAgent = request.header(WSI_TOKEN_HTTP_USER_AGENT)
-        exchange.body.reserveCapacity(exchange.earlyResponse == nil ? length : 0)
+        exchange.body.reserveCapacity(exchange.earlyResponse == nil ? min(length, Self.reservedBodyBytes) : 0)
         if length == 0 { return httpBodyComplete(exchange.key.connection, exchange) }
         return 0
     }
+
+    /// Most bytes set aside for a body before any of it came: the declared length is the
+    /// client's word, and a slow client could otherwise reserve it on many connections.
+    static let reservedBodyBytes = 64 * 1024
 
     /// Largest request body read only to be thrown away.
     static let maxDiscardedBodyBytes = 16 << 20
@@ -220,7 +224,7 @@ extension Server {
             )
         }
         guard length > 0 else { return dispatchAPI(exchange) }
-        exchange.body.reserveCapacity(exchange.earlyResponse == nil ? length : 0)
+        exchange.body.reserveCapacity(exchange.earlyResponse == nil ? min(length, Self.reservedBodyBytes) : 0)
         return 0
     }
 

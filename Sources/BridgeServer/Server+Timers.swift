@@ -44,10 +44,24 @@ extension Server {
                 send(connection, ServerMessage.authExpiring(expiredAt: claims.expiresAt))
             }
         }
+        expireSlowBodies(now: now)
         if broker != nil, tickCount % 20 == 0 { backfillAll() }
         if tickCount % 240 == 0 {
             budget.prune(now: now)
             scheduleRetention()
+        }
+    }
+
+    /// Answers `408` to requests whose body has not arrived within `HTTP_BODY_TIMEOUT_S` of
+    /// their headers. lws restarts its own timeout with every byte, so a client sending one
+    /// byte now and then would otherwise hold the connection for as long as it likes.
+    private func expireSlowBodies(now: Double) {
+        let limit = Double(config.httpBodyTimeoutSeconds)
+        for exchange in exchanges.values where now - exchange.startedAt >= limit {
+            guard case .receiving = exchange.phase else { continue }
+            exchange.body = []
+            let message = "the request body did not arrive within \(config.httpBodyTimeoutSeconds) s"
+            respond(exchange, .error(408, code: "request_timeout", message: message), closeBody: true)
         }
     }
 

@@ -72,6 +72,7 @@ enum ConfigCommand {
         settings += [
             ("WEBHOOK_TOLERANCE_S", String(config.webhookToleranceSeconds)),
             ("WEBHOOK_MAX_BODY_BYTES", String(config.webhookMaxBodyBytes)),
+            ("HTTP_BODY_TIMEOUT_S", String(config.httpBodyTimeoutSeconds)),
             ("ALLOWED_ORIGINS", ws.allowedOrigins.sorted().joined(separator: ",")),
             ("WS_ALLOW_MISSING_ORIGIN", ws.allowMissingOrigin ? "1" : "0"),
             ("WS_MAX_CONNECTIONS", String(ws.maxConnections)),

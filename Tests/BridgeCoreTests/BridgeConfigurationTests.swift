@@ -24,6 +24,7 @@ private let integerSettings = [
     IntegerSetting(variable: "PORT", defaultValue: 8080) { $0.port },
     IntegerSetting(variable: "WEBHOOK_TOLERANCE_S", defaultValue: 300) { $0.webhookToleranceSeconds },
     IntegerSetting(variable: "WEBHOOK_MAX_BODY_BYTES", defaultValue: 1_048_576) { $0.webhookMaxBodyBytes },
+    IntegerSetting(variable: "HTTP_BODY_TIMEOUT_S", defaultValue: 60) { $0.httpBodyTimeoutSeconds },
     IntegerSetting(variable: "EVENT_RETENTION_HOURS", defaultValue: 72) { $0.eventRetentionHours },
     IntegerSetting(variable: "REPLAY_MAX_EVENTS", defaultValue: 10_000) { $0.replayMaxEvents },
     IntegerSetting(variable: "SHUTDOWN_TIMEOUT_S", defaultValue: 10) { $0.shutdownTimeoutSeconds },

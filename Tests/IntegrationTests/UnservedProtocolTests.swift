@@ -67,3 +67,31 @@ extension UnservedProtocolTests {
         try server.expectHealthy()
     }
 }
+
+extension UnservedProtocolTests {
+    /// lws restarts its timeout with every byte of a body; HTTP_BODY_TIMEOUT_S bounds the whole.
+    @Test
+    func aBodyTrickledPastTheTimeoutGets408() throws {
+        let server = try BridgeProcess.start(["HTTP_BODY_TIMEOUT_S": "2"])
+        defer { server.stop() }
+        let socket = try LoopbackSocket.connect(port: server.port)
+        defer { socket.close() }
+        let head =
+            "POST /webhooks/shop HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            + "Content-Length: 1000\r\n\r\n"
+        try socket.send(Array(head.utf8), until: .now + .seconds(5))
+        let start = ContinuousClock.now
+        var received: [UInt8] = []
+        // A few bytes every half second, never the whole body; at most 10 s of it.
+        for _ in 0..<20 where received.isEmpty {
+            try? socket.send(Array(repeating: UInt8(ascii: " "), count: 10), until: .now + .seconds(1))
+            if let chunk = try? socket.receive(until: .now + .milliseconds(500)) { received = chunk }
+        }
+        received += (try? socket.receiveToEnd(until: .now + .seconds(5))) ?? []
+        let answer = String(decoding: received, as: UTF8.self)
+        #expect(answer.hasPrefix("HTTP/1.1 408 "), "\(answer.prefix(300))")
+        #expect(answer.contains(#""code":"request_timeout""#), "\(answer.prefix(300))")
+        #expect(ContinuousClock.now - start < .seconds(8))
+        try server.expectHealthy()
+    }
+}
