@@ -112,7 +112,7 @@ extension Server {
             let response = HTTPResponse.error(
                 411,
                 code: "length_required",
-                message: "chunked bodies are not supported; send Content-Length"
+                message: "Transfer-Encoding is not supported; send the body with Content-Length"
             )
             return respond(exchange, response, closeBody: true)
         }
@@ -126,7 +126,7 @@ extension Server {
         guard let length = Int(lengthText), length >= 0 else {
             return respond(
                 exchange,
-                .error(400, code: "bad_request", message: "Content-Length is not a number"),
+                .error(400, code: "bad_request", message: Self.badLengthMessage),
                 closeBody: true
             )
         }
@@ -186,6 +186,10 @@ extension Server {
     /// Paths the server answers itself; every other `/api/...` path goes to the API handlers.
     static let builtInPaths: Set<String> = ["/api/health", "/api/health/live", "/api/health/ready", "/api/stats"]
 
+    /// The answer to a `Content-Length` that is not one non-negative decimal number (two
+    /// headers arrive joined into one value).
+    static let badLengthMessage = "Content-Length must be one non-negative decimal number"
+
     /// Largest accepted API request body, in bytes.
     static let maxAPIBodyBytes = 256 * 1024
 
@@ -204,11 +208,21 @@ extension Server {
             return dispatchAPI(exchange)
         }
         if request.hasHeader(WSI_TOKEN_HTTP_TRANSFER_ENCODING) {
-            let response = HTTPResponse.error(411, code: "length_required", message: "send Content-Length")
+            let response = HTTPResponse.error(
+                411,
+                code: "length_required",
+                message: "Transfer-Encoding is not supported; send the body with Content-Length"
+            )
             return respond(exchange, response, closeBody: true)
         }
-        let length = request.header(WSI_TOKEN_HTTP_CONTENT_LENGTH).flatMap { Int($0) } ?? 0
-        guard length >= 0, length <= Self.maxAPIBodyBytes else {
+        var length = 0
+        if let lengthText = request.header(WSI_TOKEN_HTTP_CONTENT_LENGTH) {
+            guard let declared = Int(lengthText), declared >= 0 else {
+                return respond(exchange, .error(400, code: "bad_request", message: Self.badLengthMessage), closeBody: true)
+            }
+            length = declared
+        }
+        guard length <= Self.maxAPIBodyBytes else {
             let message = "body is larger than \(Self.maxAPIBodyBytes) bytes"
             return refuseUnreadBody(
                 exchange,
