@@ -218,7 +218,11 @@ extension Server {
         var length = 0
         if let lengthText = request.header(WSI_TOKEN_HTTP_CONTENT_LENGTH) {
             guard let declared = Int(lengthText), declared >= 0 else {
-                return respond(exchange, .error(400, code: "bad_request", message: Self.badLengthMessage), closeBody: true)
+                return respond(
+                    exchange,
+                    .error(400, code: "bad_request", message: Self.badLengthMessage),
+                    closeBody: true
+                )
             }
             length = declared
         }
