@@ -156,7 +156,30 @@ extension Server {
         exchange.userAgent = request.header(WSI_TOKEN_HTTP_USER_AGENT)
         exchange.body.reserveCapacity(exchange.earlyResponse == nil ? min(length, Self.reservedBodyBytes) : 0)
         if length == 0 { return httpBodyComplete(exchange.key.connection, exchange) }
-        return 0
+        return awaitBody(exchange, request: request)
+    }
+
+    /// The body comes next. A client that sent `Expect: 100-continue` waits for a word before
+    /// sending it: an answer already decided goes out now, and the connection closes with the
+    /// body unsent; otherwise `100 Continue`.
+    private func awaitBody(_ exchange: HTTPExchange, request: LWSRequest) -> Int32 {
+        guard Self.expectsContinue(request) else { return 0 }
+        if let early = exchange.earlyResponse {
+            exchange.earlyResponse = nil
+            return respond(exchange, early, closeBody: true)
+        }
+        var buffer = [UInt8](repeating: 0, count: bridge_lws_pre) + Self.continueLine
+        let written = buffer.withUnsafeMutableBufferPointer { storage -> Int32 in
+            guard let base = storage.baseAddress else { return -1 }
+            return lws_write(exchange.wsi, base + bridge_lws_pre, Self.continueLine.count, LWS_WRITE_HTTP_HEADERS)
+        }
+        return written < 0 ? -1 : 0
+    }
+
+    private static let continueLine = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+
+    static func expectsContinue(_ request: LWSRequest) -> Bool {
+        request.header(WSI_TOKEN_HTTP_EXPECT)?.lowercased() == "100-continue"
     }
 
     /// Most bytes set aside for a body before any of it came: the declared length is the
@@ -170,10 +193,11 @@ extension Server {
     /// kernel reset the connection, and a sender still writing its body (most clients write it
     /// all before reading) would see the reset instead of the answer. So a body of a declared
     /// length up to `maxDiscardedBodyBytes` is read and dropped first, and the answer goes out
-    /// once it is in, on a connection that stays usable; anything else is answered at once and
+    /// once it is in, on a connection that stays usable; anything else, and a request whose
+    /// client waits (`Expect: 100-continue`) before sending its body, is answered at once and
     /// the connection closed.
     private func refuseUnreadBody(_ exchange: HTTPExchange, request: LWSRequest, _ response: HTTPResponse) -> Int32 {
-        guard !request.hasHeader(WSI_TOKEN_HTTP_TRANSFER_ENCODING),
+        guard !Self.expectsContinue(request), !request.hasHeader(WSI_TOKEN_HTTP_TRANSFER_ENCODING),
             let length = request.header(WSI_TOKEN_HTTP_CONTENT_LENGTH).flatMap({ Int($0) }),
             length > 0, length <= Self.maxDiscardedBodyBytes
         else {
@@ -243,7 +267,7 @@ extension Server {
         }
         guard length > 0 else { return dispatchAPI(exchange) }
         exchange.body.reserveCapacity(exchange.earlyResponse == nil ? min(length, Self.reservedBodyBytes) : 0)
-        return 0
+        return awaitBody(exchange, request: request)
     }
 
     private func dispatchAPI(_ exchange: HTTPExchange) -> Int32 {

@@ -1,0 +1,53 @@
+// `Expect: 100-continue`: a client that waits before sending its body hears either that it may
+// go on, or the final answer when the bridge knows it without the body.
+
+import Foundation
+import Testing
+
+@Suite(.serialized)
+struct ExpectContinueTests {
+    @Test
+    func aWebhookSenderThatWaitsIsToldToContinue() throws {
+        let server = try BridgeProcess.start()
+        defer { server.stop() }
+        let webhook = SignedWebhook(.order(order: "expect_continue"))
+        var head = "POST /webhooks/shop HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n"
+        for (name, value) in webhook.headers() { head += "\(name): \(value)\r\n" }
+        head += "Content-Length: \(webhook.body.count)\r\n\r\n"
+        let socket = try LoopbackSocket.connect(port: server.port)
+        defer { socket.close() }
+        let deadline = ContinuousClock.now + .seconds(10)
+        try socket.send(Array(head.utf8), until: deadline)
+
+        let interim = String(decoding: try socket.receive(until: deadline), as: UTF8.self)
+        #expect(interim.hasPrefix("HTTP/1.1 100 Continue\r\n\r\n"), "\(interim.prefix(200))")
+        try socket.send(webhook.body, until: deadline)
+        var answer = String(interim.dropFirst("HTTP/1.1 100 Continue\r\n\r\n".count))
+        for _ in 0..<10 where !answer.contains(#""duplicate""#) {
+            answer += String(decoding: try socket.receive(until: deadline), as: UTF8.self)
+        }
+        #expect(answer.hasPrefix("HTTP/1.1 202 "), "\(answer.prefix(300))")
+        try server.expectHealthy()
+    }
+
+    @Test(arguments: [
+        ("/webhooks/nowhere", "Content-Length: 7", 404),
+        ("/webhooks/shop", "Content-Length: 50000000", 413),
+        ("/api/health", "Content-Length: 7", 405),
+    ])
+    func anAnswerKnownBeforeTheBodyIsSentAtOnce(_ path: String, _ length: String, _ status: Int) throws {
+        let server = try BridgeProcess.start()
+        defer { server.stop() }
+        let socket = try LoopbackSocket.connect(port: server.port)
+        defer { socket.close() }
+        let head =
+            "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            + "Expect: 100-continue\r\n\(length)\r\n\r\n"
+        let deadline = ContinuousClock.now + .seconds(10)
+        try socket.send(Array(head.utf8), until: deadline)
+        let answer = String(decoding: try socket.receiveToEnd(until: deadline), as: UTF8.self)
+        #expect(answer.hasPrefix("HTTP/1.1 \(status) "), "\(answer.prefix(300))")
+        #expect(answer.lowercased().contains("connection: close"), "\(answer.prefix(300))")
+        try server.expectHealthy()
+    }
+}
