@@ -67,9 +67,12 @@ final class VhostSettings {
         info.retry_and_idle_policy = UnsafePointer(retryPolicy)
         info.max_http_header_data = 8192
         info.timeout_secs = 20
+        // Without FAIL_UPON_UNABLE_TO_BIND, a HOST naming no local address or interface is
+        // only logged, and the server would run listening on nothing.
         info.options =
             UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)
             | UInt64(LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE)
+            | UInt64(LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND)
         if let certificate, let privateKey {
             info.ssl_cert_filepath = UnsafePointer(certificate)
             info.ssl_private_key_filepath = UnsafePointer(privateKey)

@@ -92,3 +92,22 @@ struct ConfigCheckTests {
         #expect(!result.stdout.contains("ack-token-that-must-not-leak"))
     }
 }
+
+extension ConfigCheckTests {
+    /// A HOST that is no local address used to be logged by lws and then served on nothing.
+    @Test(arguments: ["notahost", "999.1.1.1"])
+    func serveOnAHostThatIsNotHereStopsWith71(_ host: String) throws {
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var environment = environment(in: directory)
+        environment["REDIS_URL"] = nil
+        environment["DATABASE_URL"] = "sqlite:" + directory.appendingPathComponent("bridge.sqlite3").path
+        environment["HOST"] = host
+        environment["PORT"] = String(try LoopbackSocket.freePort())
+        environment["ALLOWED_ORIGINS"] = "http://localhost:3000"
+        let result = try CLIResult.run(["serve"], environment: environment, in: directory, timeout: .seconds(15))
+
+        #expect(result.status == 71, "status \(String(describing: result.status)): \(result.stderr.suffix(400))")
+        #expect(result.stderr.contains("cannot listen on \(host):"), "\(result.stderr.suffix(400))")
+    }
+}
