@@ -177,7 +177,12 @@ class Connection:
 
 def main():
     args = parse_args()
-    sock, buffered = connect(args.url, args.token, args.origin, token_in_query=not args.auth_message)
+    try:
+        sock, buffered = connect(args.url, args.token, args.origin, token_in_query=not args.auth_message)
+    except OSError as error:
+        print(f"ws-listen: cannot reach {args.url}: {error.strerror or error} (is the bridge running? check PORT)",
+              file=sys.stderr)
+        return 1
     connection = Connection(sock, buffered)
     if args.auth_message:
         connection.send_json({"type": "auth", "token": args.token})

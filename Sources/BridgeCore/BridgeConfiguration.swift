@@ -1,5 +1,9 @@
 // Every setting of `bridge serve`, read once from the environment at start-up.
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One webhook source: its id and its signing secrets, newest first.
 public struct SourceConfiguration: Sendable {
     /// The id in `/webhooks/{sourceId}`.
@@ -138,6 +142,9 @@ public struct BridgeConfiguration: Sendable {
         }
         config.webSocket = try webSocket(environment)
         config.trustedProxies = Set(environment.list("TRUSTED_PROXIES"))
+        if let entry = config.trustedProxies.sorted().first(where: { !Self.isIPAddress($0) }) {
+            throw ConfigurationError("TRUSTED_PROXIES", "\"\(entry.prefix(64))\" is not an IP address")
+        }
         config.tlsCertFile = environment.string("TLS_CERT_FILE")
         config.tlsKeyFile = environment.string("TLS_KEY_FILE")
         switch (config.tlsCertFile, config.tlsKeyFile) {
@@ -167,6 +174,12 @@ public struct BridgeConfiguration: Sendable {
             range: 1...600
         )
         return config
+    }
+
+    /// An IPv4 or IPv6 address in text form, as peers are compared with `TRUSTED_PROXIES`.
+    static func isIPAddress(_ text: String) -> Bool {
+        var address = in6_addr()
+        return inet_pton(AF_INET, text, &address) == 1 || inet_pton(AF_INET6, text, &address) == 1
     }
 
     private static func jwtSecret(_ environment: Environment) throws(ConfigurationError) -> [UInt8] {

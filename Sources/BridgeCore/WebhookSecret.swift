@@ -36,7 +36,8 @@ public struct WebhookSecret: Sendable {
         guard key.count >= Self.minimumKeyBytes else {
             throw WebhookSecretError(
                 .tooShort,
-                "webhook secret decodes to \(key.count) bytes; at least \(Self.minimumKeyBytes) are required"
+                "webhook secret decodes to \(key.count) bytes; at least \(Self.minimumKeyBytes) are required "
+                    + "(whsec_ then the key in base64; the prefix may be left out)"
             )
         }
         self.keyBytes = key

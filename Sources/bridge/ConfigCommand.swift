@@ -18,6 +18,7 @@ enum ConfigCommand {
         do {
             config = try BridgeConfiguration.load(from: Environment(environment))
             try checkSecrets(config)
+            try checkReadable(config)
             _ = try StoreLocation.parse(config.databaseURL)
             redis = try BrokerFactory.configuration(Environment(environment), databaseURL: config.databaseURL)
             synchronous = try StoreFactory.synchronousMode(Environment(environment))
@@ -46,6 +47,14 @@ enum ConfigCommand {
                     throw ConfigurationError(SourceConfiguration.secretVariable(for: source.id), error.message)
                 }
             }
+        }
+    }
+
+    /// The TLS files must be readable, as `serve` needs them to be.
+    private static func checkReadable(_ config: BridgeConfiguration) throws {
+        for (variable, path) in [("TLS_CERT_FILE", config.tlsCertFile), ("TLS_KEY_FILE", config.tlsKeyFile)] {
+            guard let path, !FileManager.default.isReadableFile(atPath: path) else { continue }
+            throw ConfigurationError(variable, "cannot read \(path)")
         }
     }
 

@@ -45,7 +45,14 @@ enum SendCommand {
                 signer.sign(id: webhookID, timestamp: timestamp, body: Array(body)),
                 forHTTPHeaderField: "webhook-signature"
             )
-            let (status, responseBody) = try post(request)
+            let status: Int
+            let responseBody: Data
+            do {
+                (status, responseBody) = try post(request)
+            } catch let error as URLError {
+                printError("cannot reach \(url.absoluteString): \(Self.reason(error))")
+                return 1
+            }
             print("HTTP \(status)")
             print(String(decoding: responseBody, as: UTF8.self))
             return (200..<300).contains(status) ? 0 : 1
@@ -55,6 +62,17 @@ enum SendCommand {
         } catch {
             printError("\(error)")
             return 1
+        }
+    }
+
+    /// Foundation on Linux describes most transport errors as "(null)"; say what happened.
+    private static func reason(_ error: URLError) -> String {
+        switch error.code {
+        case .cannotConnectToHost: "connection refused (is the bridge running there? check HOST and PORT)"
+        case .timedOut: "no answer within 15 s"
+        case .cannotFindHost, .dnsLookupFailed: "unknown host"
+        case .networkConnectionLost: "the connection was closed before an answer"
+        default: "network error \(error.code.rawValue)"
         }
     }
 

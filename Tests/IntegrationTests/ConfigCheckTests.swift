@@ -57,7 +57,20 @@ struct ConfigCheckTests {
         ("WEBHOOK_ACK_URL_SHOP", "ftp://acks.example/x"),
         ("WEBHOOK_ACK_URL_NOBODY", "https://acks.example/x"),
         ("SQLITE_SYNCHRONOUS", "off"),
+        ("TRUSTED_PROXIES", "10.0.0.1,abc"),
     ]
+
+    @Test func unreadableTLSFilesAreRefusedByName() throws {
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var environment = environment(in: directory)
+        environment["TLS_CERT_FILE"] = directory.appendingPathComponent("missing-cert.pem").path
+        environment["TLS_KEY_FILE"] = directory.appendingPathComponent("missing-key.pem").path
+        let result = try CLIResult.run(["config", "check"], environment: environment, in: directory)
+
+        #expect(result.status == 78, "status \(String(describing: result.status)): \(result.stderr)")
+        #expect(result.stderr.contains("TLS_CERT_FILE: cannot read"), "\(result.stderr)")
+    }
 
     @Test(arguments: badSettings)
     func badValueIsRefusedByName(_ setting: (String, String)) throws {

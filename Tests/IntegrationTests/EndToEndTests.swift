@@ -74,6 +74,27 @@ struct EndToEndTests {
     }
 
     @Test
+    func sendToAPortWhereNothingListensSaysSo() throws {
+        let directory = FileManager.default.temporaryDirectory
+        let file = directory.appendingPathComponent("send-nowhere-\(UUID().uuidString).json")
+        try Data(NativePayload.order().body.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let port = try LoopbackSocket.freePort()
+        let send = try CLIResult.run(
+            ["send", "--source", "shop", "--file", file.path, "--url", "http://127.0.0.1:\(port)/webhooks/shop"],
+            environment: [
+                "PATH": "/usr/bin:/bin", "WEBHOOK_SOURCES": "shop", "WEBHOOK_SECRET_SHOP": WebhookSender.secret,
+            ],
+            in: directory
+        )
+        #expect(send.status == 1)
+        #expect(
+            send.stderr.contains("cannot reach http://127.0.0.1:\(port)/webhooks/shop: connection refused"),
+            "\(send.stderr)"
+        )
+    }
+
+    @Test
     func healthAnswersWithTheStoreState() throws {
         let server = try BridgeProcess.start()
         defer { server.stop() }
