@@ -1,9 +1,5 @@
 // Every setting of `bridge serve`, read once from the environment at start-up.
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// One webhook source: its id and its signing secrets, newest first.
 public struct SourceConfiguration: Sendable {
     /// The id in `/webhooks/{sourceId}`.
@@ -177,9 +173,40 @@ public struct BridgeConfiguration: Sendable {
     }
 
     /// An IPv4 or IPv6 address in text form, as peers are compared with `TRUSTED_PROXIES`.
-    static func isIPAddress(_ text: String) -> Bool {
-        var address = in6_addr()
-        return inet_pton(AF_INET, text, &address) == 1 || inet_pton(AF_INET6, text, &address) == 1
+    public static func isIPAddress(_ text: String) -> Bool {
+        isIPv4(Substring(text)) || isIPv6(Substring(text))
+    }
+
+    /// Four decimal numbers from 0 to 255, joined by dots.
+    private static func isIPv4(_ text: Substring) -> Bool {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4
+            && parts.allSatisfy { part in
+                (1...3).contains(part.count) && part.allSatisfy { $0.isASCII && $0.isNumber }
+                    && (Int(part).map { $0 <= 255 } ?? false)
+            }
+    }
+
+    /// Eight groups of up to four hex digits, at most one `::` standing for a run of zero
+    /// groups, and optionally an IPv4 address as the last two.
+    private static func isIPv6(_ text: Substring) -> Bool {
+        guard text.contains(":"), text.count <= 45 else { return false }
+        let halves = text.split(separator: "::", omittingEmptySubsequences: false)
+        guard halves.count <= 2 else { return false }
+        var groups: [Substring] = []
+        for half in halves where !half.isEmpty {
+            groups += half.split(separator: ":", omittingEmptySubsequences: false)
+        }
+        var width = groups.count
+        if let last = groups.last, last.contains(".") {
+            guard isIPv4(last) else { return false }
+            groups.removeLast()
+            width += 1
+        }
+        guard groups.allSatisfy({ (1...4).contains($0.count) && $0.allSatisfy { $0.isASCII && $0.isHexDigit } }) else {
+            return false
+        }
+        return halves.count == 2 ? width <= 7 : width == 8
     }
 
     private static func jwtSecret(_ environment: Environment) throws(ConfigurationError) -> [UInt8] {

@@ -245,3 +245,21 @@ private let badSettings = [
         }
     }
 }
+
+@Suite struct TrustedProxyAddressTests {
+    @Test(arguments: [
+        "127.0.0.1", "10.0.0.1", "255.255.255.255", "0.0.0.0", "::1", "::", "fe80::1", "2001:db8::8a2e:370:7334",
+        "::ffff:192.0.2.1", "1:2:3:4:5:6:7:8", "1::", "ABCD:ef01::9",
+    ])
+    func addressesAreAccepted(_ text: String) {
+        #expect(BridgeConfiguration.isIPAddress(text))
+    }
+
+    @Test(arguments: [
+        "", "abc", "256.1.1.1", "1.2.3", "1.2.3.4.5", "1234.1.1.1", " 1.2.3.4", "+1.2.3.4", "１.2.3.4", "10.0.0.0/8",
+        "1:2:3:4:5:6:7:8:9", ":::", "1::2::3", "12345::", "::ffff:1.2.3", "1::2:", "g::1", "localhost",
+    ])
+    func otherTextIsRefused(_ text: String) {
+        #expect(!BridgeConfiguration.isIPAddress(text))
+    }
+}
