@@ -27,6 +27,8 @@ final class HTTPExchange {
     /// Bytes came in behind this request before its answer went out (a pipelined request):
     /// the answer closes the connection, and the client sends what it queued on a new one.
     var pipelined = false
+    /// The `Server.serviceTurn` of lws's latest repeated report of the body.
+    var repeatTurn: UInt64?
     /// A `HEAD` request: the answer's headers are sent, its body never is.
     var isHead = false
     var body: [UInt8] = []

@@ -342,10 +342,18 @@ extension Server {
     /// behind it, and keeps calling on every turn of the loop until the answer is out. Serving
     /// pipelined requests that way spins the loop, and a long pipelined burst from a client that
     /// then went away once wedged it for good; so the first answer closes such a connection.
+    ///
+    /// Once per turn is lws offering those bytes again. Twice in one turn is lws going round
+    /// without returning to the loop at all (a request with a body sent in one write behind a
+    /// request without one does it), which nothing but closing ends: the connection closes
+    /// with the answer unsent. A webhook in that state has already gone to be stored, so its
+    /// sender's retry is answered as a duplicate.
     func httpBodyComplete(_ wsi: OpaquePointer) -> Int32 {
         guard let exchange = exchanges[wsi.key] else { return 0 }
         guard !exchange.bodyReported else {
             exchange.pipelined = true
+            if exchange.repeatTurn == serviceTurn { return -1 }
+            exchange.repeatTurn = serviceTurn
             return 0
         }
         exchange.bodyReported = true

@@ -99,6 +99,8 @@ public final class Server: @unchecked Sendable {
     let stageMetrics = StageMetrics()
     let startedAt = Clock.monotonic()
     var nextRequestNumber = 0
+    /// Counts calls of `lws_service`: callbacks within one call share a number.
+    var serviceTurn: UInt64 = 0
     var nextConnectionID = 0
     var draining = false
     let requestIDPrefix: String
@@ -196,7 +198,10 @@ public final class Server: @unchecked Sendable {
             (Logger.Key.address, "\(usesTLS ? "https" : "http")://\(config.host):\(boundPort)"),
             ("store.engine", store.engine)
         )
-        while lws_service(context, 0) >= 0, !finishedDraining {}
+        while !finishedDraining {
+            serviceTurn &+= 1
+            guard lws_service(context, 0) >= 0 else { break }
+        }
         ticker.stop()
         if let broker, let schedule = presenceSchedule { broker.publish(schedule.finalReport) }
         inbox.attach(nil)

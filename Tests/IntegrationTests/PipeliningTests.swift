@@ -31,6 +31,32 @@ struct PipeliningTests {
         try server.expectHealthy()
     }
 
+    /// lws 4.1 went round reporting the webhook's body for ever, inside one turn of the loop,
+    /// when it came in the same write behind a request without a body: nothing else was served.
+    @Test(arguments: ["/api/health/live", "/api/health"])
+    func aWebhookBehindABodilessRequestDoesNotStopTheServer(_ first: String) throws {
+        let server = try BridgeProcess.start()
+        defer { server.stop() }
+        let webhook = SignedWebhook(.order(order: "behind_\(first.count)"))
+        let socket = try LoopbackSocket.connect(port: server.port)
+        defer { socket.close() }
+        let deadline = ContinuousClock.now + .seconds(10)
+        let head = Array("GET \(first) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        try socket.send(head + Self.request(webhook), until: deadline)
+        let text = String(decoding: try socket.receiveToEnd(until: deadline), as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 200 "), "\(text.prefix(300))")
+
+        var answered: HTTPResponse?
+        for _ in 0..<5 where answered == nil {
+            answered = try? TestHTTPClient(port: server.port, timeout: .seconds(2)).get("/api/health/live")
+        }
+        #expect(answered?.status == 200, "the server still answers: \(answered?.summary ?? "no answer")")
+        // Answered or not, the webhook is stored once: sent again, it is new or a duplicate.
+        let again = try webhook.send(to: server.port)
+        #expect([200, 202].contains(again.status), "\(again.summary)")
+        try server.expectHealthy()
+    }
+
     /// lws reports a request without a body complete too; that report is not a pipelined request.
     @Test(arguments: ["/webhooks/shop", "/api/notifications/00000000-0000-4000-8000-000000000000/read"])
     func aPostWithoutABodyLeavesTheConnectionOpen(_ path: String) throws {
