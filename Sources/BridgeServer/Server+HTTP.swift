@@ -123,7 +123,7 @@ extension Server {
                 closeBody: true
             )
         }
-        guard let length = Int(lengthText), length >= 0 else {
+        guard let length = Self.declaredLength(lengthText) else {
             return respond(
                 exchange,
                 .error(400, code: "bad_request", message: Self.badLengthMessage),
@@ -178,8 +178,28 @@ extension Server {
 
     private static let continueLine = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
+    /// Whether the request's `Expect` asks for `100-continue` (repeated headers arrive joined
+    /// by commas, and a value may carry spaces or tabs around it).
     static func expectsContinue(_ request: LWSRequest) -> Bool {
-        request.header(WSI_TOKEN_HTTP_EXPECT)?.lowercased() == "100-continue"
+        guard let value = request.header(WSI_TOKEN_HTTP_EXPECT) else { return false }
+        return value.lowercased().split(separator: ",").contains { Self.trimmed($0) == "100-continue" }
+    }
+
+    /// A `Content-Length` value: decimal digits only, with optional spaces or tabs around
+    /// them (no sign, no second value); nil otherwise.
+    static func declaredLength(_ text: String) -> Int? {
+        let digits = trimmed(Substring(text))
+        guard (1...18).contains(digits.utf8.count), digits.utf8.allSatisfy({ (48...57).contains($0) }) else {
+            return nil
+        }
+        return Int(digits)
+    }
+
+    private static func trimmed(_ text: Substring) -> Substring {
+        let isBlank = { (character: Character) in character == " " || character == "\t" }
+        guard let first = text.firstIndex(where: { !isBlank($0) }), let last = text.lastIndex(where: { !isBlank($0) })
+        else { return "" }
+        return text[first...last]
     }
 
     /// Most bytes set aside for a body before any of it came: the declared length is the
@@ -198,7 +218,7 @@ extension Server {
     /// the connection closed.
     private func refuseUnreadBody(_ exchange: HTTPExchange, request: LWSRequest, _ response: HTTPResponse) -> Int32 {
         guard !Self.expectsContinue(request), !request.hasHeader(WSI_TOKEN_HTTP_TRANSFER_ENCODING),
-            let length = request.header(WSI_TOKEN_HTTP_CONTENT_LENGTH).flatMap({ Int($0) }),
+            let length = request.header(WSI_TOKEN_HTTP_CONTENT_LENGTH).flatMap(Self.declaredLength),
             length > 0, length <= Self.maxDiscardedBodyBytes
         else {
             return respond(exchange, response, closeBody: true)
@@ -241,7 +261,7 @@ extension Server {
         }
         var length = 0
         if let lengthText = request.header(WSI_TOKEN_HTTP_CONTENT_LENGTH) {
-            guard let declared = Int(lengthText), declared >= 0 else {
+            guard let declared = Self.declaredLength(lengthText) else {
                 return respond(
                     exchange,
                     .error(400, code: "bad_request", message: Self.badLengthMessage),

@@ -6,12 +6,12 @@ import Testing
 
 @Suite(.serialized)
 struct ExpectContinueTests {
-    @Test
-    func aWebhookSenderThatWaitsIsToldToContinue() throws {
+    @Test(arguments: ["100-continue", "100-Continue \t ", "100-continue\r\nExpect: 100-continue"])
+    func aWebhookSenderThatWaitsIsToldToContinue(_ expectation: String) throws {
         let server = try BridgeProcess.start()
         defer { server.stop() }
         let webhook = SignedWebhook(.order(order: "expect_continue"))
-        var head = "POST /webhooks/shop HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n"
+        var head = "POST /webhooks/shop HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: \(expectation)\r\n"
         for (name, value) in webhook.headers() { head += "\(name): \(value)\r\n" }
         head += "Content-Length: \(webhook.body.count)\r\n\r\n"
         let socket = try LoopbackSocket.connect(port: server.port)

@@ -33,6 +33,14 @@ struct RequestLengthTests {
             message: "Content-Length must be one non-negative decimal number"
         ),
         Case(
+            name: "a signed length on a webhook",
+            path: "/webhooks/shop",
+            lengthHeaders: "Content-Length: +2\r\n",
+            status: 400,
+            code: "bad_request",
+            message: "Content-Length must be one non-negative decimal number"
+        ),
+        Case(
             name: "identity transfer coding on a webhook",
             path: "/webhooks/shop",
             lengthHeaders: "Transfer-Encoding: identity\r\nContent-Length: 2\r\n",
