@@ -141,6 +141,14 @@ final class LoopbackSocket {
         return received
     }
 
+    /// Sets the kernel's receive buffer (`SO_RCVBUF`) of an open connection.
+    func setReceiveBuffer(bytes: Int32) throws {
+        var size = bytes
+        guard setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
+            throw TestClientError.system("setsockopt SO_RCVBUF", errno)
+        }
+    }
+
     /// Stops sending (a TCP FIN) while still reading.
     func shutdownWrite() {
         guard isOpen else { return }

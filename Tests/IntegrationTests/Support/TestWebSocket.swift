@@ -182,6 +182,11 @@ final class TestWebSocket {
         try connection.send(raw, until: ContinuousClock.now + timeout)
     }
 
+    /// Widens (or narrows) the kernel's receive buffer of this connection.
+    func setReceiveBuffer(bytes: Int32) throws {
+        try connection.socket.setReceiveBuffer(bytes: bytes)
+    }
+
     /// Waits at most `timeout` for the next message, control frames included when surfaced.
     func receive(timeout: Duration = .seconds(5)) throws -> Message {
         let deadline = ContinuousClock.now + timeout
