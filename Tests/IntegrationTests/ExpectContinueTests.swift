@@ -38,14 +38,10 @@ struct ExpectContinueTests {
     func anAnswerKnownBeforeTheBodyIsSentAtOnce(_ path: String, _ length: String, _ status: Int) throws {
         let server = try BridgeProcess.start()
         defer { server.stop() }
-        let socket = try LoopbackSocket.connect(port: server.port)
-        defer { socket.close() }
         let head =
             "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             + "Expect: 100-continue\r\n\(length)\r\n\r\n"
-        let deadline = ContinuousClock.now + .seconds(10)
-        try socket.send(Array(head.utf8), until: deadline)
-        let answer = String(decoding: try socket.receiveToEnd(until: deadline), as: UTF8.self)
+        let answer = try LoopbackSocket.exchange(head, port: server.port)
         #expect(answer.hasPrefix("HTTP/1.1 \(status) "), "\(answer.prefix(300))")
         #expect(answer.lowercased().contains("connection: close"), "\(answer.prefix(300))")
         try server.expectHealthy()

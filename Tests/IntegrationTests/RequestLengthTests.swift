@@ -54,14 +54,10 @@ struct RequestLengthTests {
     func aLengthTheBridgeCannotTrustIsNamed(_ test: Case) throws {
         let server = try BridgeProcess.start()
         defer { server.stop() }
-        let socket = try LoopbackSocket.connect(port: server.port)
-        defer { socket.close() }
         let request =
             "POST \(test.path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             + test.lengthHeaders + "\r\n{}"
-        let deadline = ContinuousClock.now + .seconds(10)
-        try socket.send(Array(request.utf8), until: deadline)
-        let answer = String(decoding: try socket.receiveToEnd(until: deadline), as: UTF8.self)
+        let answer = try LoopbackSocket.exchange(request, port: server.port)
         #expect(answer.hasPrefix("HTTP/1.1 \(test.status) "), "\(answer.prefix(300))")
         #expect(answer.contains(#""code":"\#(test.code)""#), "\(answer.prefix(300))")
         #expect(answer.contains(test.message), "\(answer.prefix(300))")

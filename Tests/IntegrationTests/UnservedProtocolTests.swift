@@ -6,15 +6,6 @@ import Testing
 
 @Suite(.serialized)
 struct UnservedProtocolTests {
-    /// Sends `request` on a connection of its own and reads until the server closes it.
-    private static func exchange(_ request: String, port: UInt16) throws -> String {
-        let socket = try LoopbackSocket.connect(port: port)
-        defer { socket.close() }
-        let deadline = ContinuousClock.now + .seconds(10)
-        try socket.send(Array(request.utf8), until: deadline)
-        return String(decoding: try socket.receiveToEnd(until: deadline), as: UTF8.self)
-    }
-
     /// A plaintext HTTP/2 upgrade would reach handlers without the webhook headers.
     @Test(arguments: ["/api/health/live", "/webhooks/shop"])
     func anUpgradeToHTTP2IsRefusedWith400(_ path: String) throws {
@@ -23,7 +14,7 @@ struct UnservedProtocolTests {
         let request =
             "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, HTTP2-Settings\r\n"
             + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n"
-        let answer = try Self.exchange(request, port: server.port)
+        let answer = try LoopbackSocket.exchange(request, port: server.port)
         #expect(answer.hasPrefix("HTTP/1.1 400 "), "\(answer.prefix(300))")
         #expect(answer.contains(#""code":"upgrade_not_supported""#), "\(answer.prefix(300))")
         #expect(answer.lowercased().contains("connection: close"))
@@ -35,7 +26,7 @@ struct UnservedProtocolTests {
     func connectIsRefusedWith405AndClosed() throws {
         let server = try BridgeProcess.start()
         defer { server.stop() }
-        let answer = try Self.exchange(
+        let answer = try LoopbackSocket.exchange(
             "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
             port: server.port
         )
@@ -58,7 +49,7 @@ extension UnservedProtocolTests {
             + String(repeating: "a", count: 9000) + "\r\n\r\n"
         let start = ContinuousClock.now
         for _ in 0..<200 {
-            _ = try? Self.exchange(request, port: server.port)
+            _ = try? LoopbackSocket.exchange(request, port: server.port)
         }
         let seconds = (ContinuousClock.now - start).components.seconds
         let lines = server.log.components(separatedBy: "\n").filter { $0.contains(#""libwebsockets error""#) }

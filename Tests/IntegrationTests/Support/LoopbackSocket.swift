@@ -141,6 +141,16 @@ final class LoopbackSocket {
         return received
     }
 
+    /// Sends `request` on a connection of its own and reads until the server closes it, at most
+    /// 10 s in all.
+    static func exchange(_ request: String, port: UInt16) throws -> String {
+        let socket = try connect(port: port)
+        defer { socket.close() }
+        let deadline = ContinuousClock.now + .seconds(10)
+        try socket.send(Array(request.utf8), until: deadline)
+        return String(decoding: try socket.receiveToEnd(until: deadline), as: UTF8.self)
+    }
+
     /// Sets the kernel's receive buffer (`SO_RCVBUF`) of an open connection.
     func setReceiveBuffer(bytes: Int32) throws {
         var size = bytes
