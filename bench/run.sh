@@ -259,6 +259,83 @@ PY
     PAIR_PIDS=()
 }
 
+# open_connections PORT...: the WebSocket connections open on these instances together.
+open_connections() {
+    local port sum=0 count
+    for port in "$@"; do
+        count="$(curl -s --max-time 2 "http://127.0.0.1:$port/metrics" \
+            | awk '$1 == "bridge_websocket_connections" { print int($2) }')"
+        sum=$((sum + ${count:-0}))
+    done
+    echo "$sum"
+}
+
+# measure_scale_cluster SCENARIO TOTAL HOLD PER-PROCESS: TOTAL connections on one machine when
+# one process may not hold them all (the open-file limit, PER-PROCESS descriptors): as many
+# bridges as it takes share one PostgreSQL database and one Redis, one wsload per bridge ramps
+# its share, holds it HOLD seconds, then sends one webhook that each of its clients must get
+# exactly once (checked by wsload); the other bridges' clients get it through Redis. A sampler
+# records the most connections open at once, summed over the bridges' /metrics.
+measure_scale_cluster() {
+    local scenario="$1" total="$2" hold="$3" room="$4"
+    [[ " $SERVERS " == *" ours "* ]] || return 0
+    local instances=$(((total + room - 1) / room))
+    local each=$(((total + instances - 1) / instances))
+    start_redis
+    start_postgres
+    local url i
+    url="$(fresh_database)"
+    local -a ports=() pids=() loads=()
+    for ((i = 0; i < instances; i++)); do
+        read -r port pid < <(start_instance "$url" "$each")
+        ports+=("$port")
+        pids+=("$pid")
+        PAIR_PIDS+=("$pid")
+    done
+    log "$scenario: $instances instances, $each clients each, held $hold s"
+    for ((i = 0; i < instances; i++)); do
+        "$WSLOAD" connections --host 127.0.0.1 --port "${ports[$i]}" --pid "${pids[$i]}" --secret "$SECRET" \
+            --jwt-secret "$JWT" --origin "$ORIGIN" --clients "$each" --hold-s "$hold" --drain-ms 5000 \
+            --ramp 2000 --connect-timeout-s 300 >"$TMP/scale-$i.txt" 2>&1 &
+        loads+=($!)
+    done
+    # Sample every 2 s while any load generator runs; bounded by the connect timeout and hold.
+    local peak=0 now sample running
+    for ((sample = 0; sample < (300 + hold + 60) / 2; sample++)); do
+        running=0
+        for pid in "${loads[@]}"; do
+            kill -0 "$pid" 2>/dev/null && running=1
+        done
+        ((running)) || break
+        now="$(open_connections "${ports[@]}")"
+        ((now > peak)) && peak=$now
+        sleep 2
+    done
+    for ((i = 0; i < instances; i++)); do
+        wait "${loads[$i]}" || true
+    done
+    log "$scenario: at most $peak connections open at once"
+    for ((i = 0; i < instances; i++)); do
+        local line foreign
+        line="$(grep '^RESULT ' "$TMP/scale-$i.txt" | tail -n 1 | sed 's/^RESULT //')"
+        foreign="$(sed -n 's/.*foreign-run \([0-9]*\).*/\1/p' "$TMP/scale-$i.txt" | tail -n 1)"
+        [[ -n "$line" ]] || { log "$scenario: instance $i produced no RESULT"; tail -5 "$TMP/scale-$i.txt" >&2; continue; }
+        python3 - "$scenario" "$i" "$instances" "$peak" "${foreign:-0}" "$line" >>"$RESULTS" <<'PY'
+import json, sys
+scenario, index, instances, peak, foreign, line = sys.argv[1:7]
+record = json.loads(line)
+record.update(scenario=scenario, server=f"instance{index}", store="postgres", instances=int(instances))
+record.update(peak_open=int(peak), foreign=int(foreign))
+print(json.dumps(record))
+PY
+    done
+    for pid in "${pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    PAIR_PIDS=()
+}
+
 size() { [[ "$QUICK" == 1 ]] && echo "$2" || echo "$1"; }
 
 for scenario in $SCENARIOS; do
@@ -298,15 +375,20 @@ for scenario in $SCENARIOS; do
         ;;
     scale100k)
         # Each side holds one descriptor per connection: where the open-file limit is lower
-        # than 100,000 (containers), run as many as it allows and say so.
+        # than 100,000 (containers), run as many as it allows and say so (SCALE_PER_PROCESS
+        # lowers that share, to try the several-instance run at small sizes).
         scale="$(size 100000 500)"
-        room=$(($(ulimit -n) - 1000))
+        room="${SCALE_PER_PROCESS:-$(($(ulimit -n) - 1000))}"
         if ((room < scale)); then
             log "scale100k: the open-file limit ($(ulimit -n)) allows only $room connections per process"
             scale=$room
         fi
         measure "$scenario" ours sqlite connections --clients "$scale" --hold-s "$(size 60 2)" \
             --drain-ms 5000 --ramp 5000 --connect-timeout-s 300
+        # Then the whole count on this machine, over as many instances as the limit needs.
+        if ((room < $(size 100000 500))); then
+            measure_scale_cluster scale100k_instances "$(size 100000 500)" "$(size 60 2)" "$room"
+        fi
         ;;
     cluster1)
         measure_cluster "$scenario" 1 "$(size 1000 50)" "$(size 8000 200)" 400

@@ -31,11 +31,37 @@ def main(path):
             record = json.loads(line)
             by_scenario[record["scenario"]][record["server"]] = record
     clusters = {name: servers for name, servers in by_scenario.items() if name.startswith("cluster")}
-    singles = {name: servers for name, servers in by_scenario.items() if name not in clusters}
+    spread = {name: servers for name, servers in by_scenario.items() if name.endswith("_instances")}
+    singles = {name: servers for name, servers in by_scenario.items() if name not in clusters and name not in spread}
     if singles:
         print_comparison(singles)
     if clusters:
         print_clusters(clusters)
+    if spread:
+        print_spread(spread)
+
+
+def print_spread(by_scenario):
+    """One row per instance of a connection count spread over several instances, then the total."""
+    print()
+    print("| scenario | instance | clients ready | open after hold | broadcast got/expected | duplicates | "
+          "other instances' broadcasts | KiB/conn | connect p99 ms | server CPU s |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for scenario, servers in by_scenario.items():
+        records = [record for _, record in sorted(servers.items())]
+        for name, record in sorted(servers.items()):
+            print(f"| {scenario} | {name} | {record.get('clients_ready', 0):,} | {record.get('alive_after_hold', 0):,} | "
+                  f"{record.get('broadcast_received', 0):,}/{record.get('broadcast_expected', 0):,} | "
+                  f"{record.get('duplicates', 0)} | {record.get('foreign', 0):,} | "
+                  f"{record.get('kib_per_conn', 0):.2f} | {record.get('connect_p99_ms', 0):.1f} | "
+                  f"{record.get('server_cpu_s', 0):.2f} |")
+        ready = sum(record.get("clients_ready", 0) for record in records)
+        got = sum(record.get("broadcast_received", 0) for record in records)
+        expected = sum(record.get("broadcast_expected", 0) for record in records)
+        dups = sum(record.get("duplicates", 0) for record in records)
+        peak = max(record.get("peak_open", 0) for record in records)
+        print(f"| {scenario} | all {len(records)} | {ready:,} | {peak:,} open at once at most | {got:,}/{expected:,} | "
+              f"{dups} | | | | |")
 
 
 def print_clusters(by_scenario):
