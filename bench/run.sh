@@ -56,6 +56,8 @@ SERVER_PID=""
 PG_DIR=""
 REDIS_PID=""
 PAIR_PIDS=()
+CLUSTER_PORTS=()
+CLUSTER_PIDS=()
 cleanup() {
     stop_server
     for pid in "${PAIR_PIDS[@]}" $REDIS_PID; do
@@ -205,6 +207,47 @@ start_instance() {
     echo "$port $pid"
 }
 
+# start_cluster INSTANCES CLIENTS: that many bridges on one fresh PostgreSQL database and one
+# Redis, each sized for CLIENTS; their ports and pids go to CLUSTER_PORTS and CLUSTER_PIDS.
+start_cluster() {
+    local instances="$1" clients="$2" url i port pid
+    start_redis
+    start_postgres
+    url="$(fresh_database)"
+    CLUSTER_PORTS=()
+    CLUSTER_PIDS=()
+    for ((i = 0; i < instances; i++)); do
+        read -r port pid < <(start_instance "$url" "$clients")
+        CLUSTER_PORTS+=("$port")
+        CLUSTER_PIDS+=("$pid")
+        PAIR_PIDS+=("$pid")
+    done
+}
+
+stop_cluster() {
+    local pid
+    for pid in "${CLUSTER_PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    CLUSTER_PIDS=()
+    PAIR_PIDS=()
+}
+
+# instance_result SCENARIO INDEX FILE: prints wsload's RESULT json and its count of other
+# instances' messages ("foreign-run"), tab-separated; fails, saying so, when there is none.
+instance_result() {
+    local scenario="$1" index="$2" file="$3" line foreign
+    line="$(grep '^RESULT ' "$file" | tail -n 1 | sed 's/^RESULT //')"
+    foreign="$(sed -n 's/.*foreign-run \([0-9]*\).*/\1/p' "$file" | tail -n 1)"
+    if [[ -z "$line" ]]; then
+        log "$scenario: instance $index produced no RESULT"
+        tail -5 "$file" >&2
+        return 1
+    fi
+    printf '%s\t%s\n' "$line" "${foreign:-0}"
+}
+
 # measure_cluster SCENARIO INSTANCES CLIENTS WEBHOOKS RATE: INSTANCES bridges share one
 # PostgreSQL database and one Redis; one wsload per instance sends WEBHOOKS at RATE/s to its
 # instance while CLIENTS clients listen there. Every client should get its own instance's
@@ -212,17 +255,9 @@ start_instance() {
 measure_cluster() {
     local scenario="$1" instances="$2" clients="$3" webhooks="$4" rate="$5"
     [[ " $SERVERS " == *" ours "* ]] || return 0
-    start_redis
-    start_postgres
-    local url i
-    url="$(fresh_database)"
-    local -a ports=() pids=() loads=()
-    for ((i = 0; i < instances; i++)); do
-        read -r port pid < <(start_instance "$url" "$clients")
-        ports+=("$port")
-        pids+=("$pid")
-        PAIR_PIDS+=("$pid")
-    done
+    start_cluster "$instances" "$clients"
+    local i
+    local -a ports=("${CLUSTER_PORTS[@]}") pids=("${CLUSTER_PIDS[@]}") loads=()
     for ((i = 0; i < instances; i++)); do
         "$WSLOAD" fanout --host 127.0.0.1 --port "${ports[$i]}" --secret "$SECRET" --jwt-secret "$JWT" \
             --origin "$ORIGIN" --clients 50 --webhooks 100 --drain-ms 500 >/dev/null 2>&1 || true
@@ -239,10 +274,8 @@ measure_cluster() {
     done
     for ((i = 0; i < instances; i++)); do
         local line foreign
-        line="$(grep '^RESULT ' "$TMP/cluster-$i.txt" | tail -n 1 | sed 's/^RESULT //')"
-        foreign="$(sed -n 's/.*foreign-run \([0-9]*\).*/\1/p' "$TMP/cluster-$i.txt" | tail -n 1)"
-        [[ -n "$line" ]] || { log "$scenario: instance $i produced no RESULT"; tail -5 "$TMP/cluster-$i.txt" >&2; continue; }
-        python3 - "$scenario" "$i" "$instances" "$clients" "$webhooks" "${foreign:-0}" "$line" >>"$RESULTS" <<'PY'
+        IFS=$'\t' read -r line foreign < <(instance_result "$scenario" "$i" "$TMP/cluster-$i.txt") || continue
+        python3 - "$scenario" "$i" "$instances" "$clients" "$webhooks" "$foreign" "$line" >>"$RESULTS" <<'PY'
 import json, sys
 scenario, index, instances, clients, webhooks, foreign, line = sys.argv[1:8]
 record = json.loads(line)
@@ -252,11 +285,7 @@ record["foreign_expected"] = int(clients) * int(webhooks) * (int(instances) - 1)
 print(json.dumps(record))
 PY
     done
-    for pid in "${pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    PAIR_PIDS=()
+    stop_cluster
 }
 
 # open_connections PORT...: the WebSocket connections open on these instances together.
@@ -281,17 +310,9 @@ measure_scale_cluster() {
     [[ " $SERVERS " == *" ours "* ]] || return 0
     local instances=$(((total + room - 1) / room))
     local each=$(((total + instances - 1) / instances))
-    start_redis
-    start_postgres
-    local url i
-    url="$(fresh_database)"
-    local -a ports=() pids=() loads=()
-    for ((i = 0; i < instances; i++)); do
-        read -r port pid < <(start_instance "$url" "$each")
-        ports+=("$port")
-        pids+=("$pid")
-        PAIR_PIDS+=("$pid")
-    done
+    start_cluster "$instances" "$each"
+    local i
+    local -a ports=("${CLUSTER_PORTS[@]}") pids=("${CLUSTER_PIDS[@]}") loads=()
     log "$scenario: $instances instances, $each clients each, held $hold s"
     for ((i = 0; i < instances; i++)); do
         "$WSLOAD" connections --host 127.0.0.1 --port "${ports[$i]}" --pid "${pids[$i]}" --secret "$SECRET" \
@@ -317,10 +338,8 @@ measure_scale_cluster() {
     log "$scenario: at most $peak connections open at once"
     for ((i = 0; i < instances; i++)); do
         local line foreign
-        line="$(grep '^RESULT ' "$TMP/scale-$i.txt" | tail -n 1 | sed 's/^RESULT //')"
-        foreign="$(sed -n 's/.*foreign-run \([0-9]*\).*/\1/p' "$TMP/scale-$i.txt" | tail -n 1)"
-        [[ -n "$line" ]] || { log "$scenario: instance $i produced no RESULT"; tail -5 "$TMP/scale-$i.txt" >&2; continue; }
-        python3 - "$scenario" "$i" "$instances" "$peak" "${foreign:-0}" "$line" >>"$RESULTS" <<'PY'
+        IFS=$'\t' read -r line foreign < <(instance_result "$scenario" "$i" "$TMP/scale-$i.txt") || continue
+        python3 - "$scenario" "$i" "$instances" "$peak" "$foreign" "$line" >>"$RESULTS" <<'PY'
 import json, sys
 scenario, index, instances, peak, foreign, line = sys.argv[1:7]
 record = json.loads(line)
@@ -329,11 +348,7 @@ record.update(peak_open=int(peak), foreign=int(foreign))
 print(json.dumps(record))
 PY
     done
-    for pid in "${pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    PAIR_PIDS=()
+    stop_cluster
 }
 
 size() { [[ "$QUICK" == 1 ]] && echo "$2" || echo "$1"; }
