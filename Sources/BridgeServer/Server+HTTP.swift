@@ -170,9 +170,13 @@ extension Server {
     private static let continueLine = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
     /// Whether the request's `Expect` asks for `100-continue` (repeated headers arrive joined
-    /// by commas, and a value may carry spaces or tabs around it).
+    /// by commas, and a value may carry spaces or tabs around it). An HTTP/1.0 client knows no
+    /// interim answers, so its expectation is ignored (RFC 9110, 10.1.1); lws, too, takes any
+    /// version other than 1.1 for 1.0.
     static func expectsContinue(_ request: LWSRequest) -> Bool {
-        guard let value = request.header(WSI_TOKEN_HTTP_EXPECT) else { return false }
+        guard request.header(WSI_TOKEN_HTTP) == "HTTP/1.1", let value = request.header(WSI_TOKEN_HTTP_EXPECT) else {
+            return false
+        }
         return value.utf8.split(separator: UInt8(ascii: ",")).contains { item in
             String(decoding: trimmingBlanks(item), as: UTF8.self).lowercased() == "100-continue"
         }

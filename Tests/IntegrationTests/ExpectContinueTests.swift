@@ -30,6 +30,26 @@ struct ExpectContinueTests {
         try server.expectHealthy()
     }
 
+    /// HTTP/1.0 has no interim answers: the body comes unasked and the final answer alone goes out.
+    @Test
+    func anHTTP10ExpectationIsIgnored() throws {
+        let server = try BridgeProcess.start()
+        defer { server.stop() }
+        let webhook = SignedWebhook(.order(order: "expect_http10"))
+        var head = "POST /webhooks/shop HTTP/1.0\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n"
+        for (name, value) in webhook.headers() { head += "\(name): \(value)\r\n" }
+        head += "Content-Length: \(webhook.body.count)\r\n\r\n"
+        let socket = try LoopbackSocket.connect(port: server.port)
+        defer { socket.close() }
+        let deadline = ContinuousClock.now + .seconds(10)
+        try socket.send(Array(head.utf8) + webhook.body, until: deadline)
+
+        let answer = String(decoding: try socket.receiveToEnd(until: deadline), as: UTF8.self)
+        #expect(answer.hasPrefix("HTTP/1.0 202 "), "\(answer.prefix(300))")
+        #expect(!answer.contains(" 100 "), "\(answer.prefix(300))")
+        try server.expectHealthy()
+    }
+
     @Test(arguments: [
         ("/webhooks/nowhere", "Content-Length: 7", 404),
         ("/webhooks/shop", "Content-Length: 50000000", 413),
