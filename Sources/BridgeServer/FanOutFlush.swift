@@ -1,15 +1,17 @@
 // Fan-out writes held back for a moment under load, so that each write carries more frames.
 
+import BridgeCore
 import CLibWebSockets
 
 /// The connections whose fan-out frames wait for a writeable request, and the lws timer that
 /// makes the requests. Loop-confined.
 ///
 /// A write is a system call whatever it carries, and under fan-out those calls are most of
-/// the server's time. When events come faster than one per `window`, the writeable requests
-/// of the later ones wait until `window` after the previous flush; every connection then
+/// the server's time. When events come faster than one per window, the writeable requests of
+/// the later ones wait until the window after the previous flush ends; every connection then
 /// writes everything queued for it in one call. An event after a quiet spell is flushed at
-/// once, so light traffic pays no latency for this.
+/// once, so light traffic pays no latency for this. `CoalescingWindow` decides which events
+/// wait and how long a window is.
 final class FanOutFlush {
     /// lws's timer entry first, so that the pointer lws hands the callback leads to `owner`.
     private struct Timer {
@@ -17,16 +19,15 @@ final class FanOutFlush {
         var owner: UnsafeMutableRawPointer?
     }
 
-    /// Seconds; zero never holds.
-    let window: Double
-    private var lastFlush = -Double.infinity
+    private var window: CoalescingWindow
     private var held: [Int] = []
     private let timer: UnsafeMutablePointer<Timer>
     private var scheduled = false
 
+    /// - Parameter window: seconds of the usual window; zero never holds.
     init(window: Double) {
         precondition(MemoryLayout<Timer>.offset(of: \Timer.entry) == 0)
-        self.window = window
+        self.window = CoalescingWindow(base: window)
         timer = .allocate(capacity: 1)
         timer.initialize(to: Timer())
     }
@@ -39,12 +40,17 @@ final class FanOutFlush {
 
     /// Whether writeable requests made at `now` should wait for the timer.
     func shouldHold(now: Double) -> Bool {
-        now - lastFlush < window
+        window.holds(now: now)
+    }
+
+    /// Notes an event whose writes were held (the count that makes a window long).
+    func heldEvent() {
+        window.heldEvent()
     }
 
     /// Notes writeable requests made at `now` without holding: the next window starts.
     func flushed(now: Double) {
-        lastFlush = now
+        window.flushedAtOnce(now: now)
     }
 
     /// Holds `connectionID`'s writeable request until the window ends. `owner` is the
@@ -54,14 +60,14 @@ final class FanOutFlush {
         guard !scheduled else { return }
         scheduled = true
         timer.pointee.owner = owner
-        let delay = max(0, lastFlush + window - now)
+        let delay = window.remaining(now: now)
         lws_sul_schedule(context, 0, &timer.pointee.entry, Self.fire, lws_usec_t(delay * 1_000_000))
     }
 
     /// The connections held since the last flush, oldest first; the next window starts at `now`.
     func take(now: Double) -> [Int] {
         scheduled = false
-        lastFlush = now
+        window.flushedHeld(now: now)
         defer { held.removeAll(keepingCapacity: true) }
         return held
     }

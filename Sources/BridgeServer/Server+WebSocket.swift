@@ -260,7 +260,12 @@ extension Server {
                 send(connection, frame, heldAt: holdAt)
             }
         }
-        if holdAt == nil, reached > 0 { fanOutFlush.flushed(now: now) }
+        guard reached > 0 else { return }
+        if holdAt == nil {
+            fanOutFlush.flushed(now: now)
+        } else {
+            fanOutFlush.heldEvent()
+        }
     }
 
     /// The coalescing window ended: requests the writeable callbacks that were held.

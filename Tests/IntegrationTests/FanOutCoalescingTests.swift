@@ -1,5 +1,6 @@
 // WS_WRITE_COALESCE_MS: events in a busy spell wait for the end of the window and go out
-// together, in order; an event after a quiet spell, or any event with the window at 0, at once.
+// together, in order, and a window that held three makes the next one longer; an event after a
+// quiet spell, or any event with the window at 0, goes out at once.
 
 import Foundation
 import Testing
@@ -33,6 +34,30 @@ struct FanOutCoalescingTests {
         for _ in 1...3 { orders.append(try client.receiveJSON()["orderId"]?.stringValue) }
         #expect(orders == ["ord_busy_1", "ord_busy_2", "ord_busy_3"])
         #expect(ContinuousClock.now - start >= .milliseconds(900), "events inside the window went out early")
+    }
+
+    @Test
+    func aWindowThatHeldThreeEventsMakesTheNextOneLonger() throws {
+        // A 600 ms window; after a busy one the next lasts 1.5 s.
+        let server = try BridgeProcess.start(["WS_WRITE_COALESCE_MS": "600"])
+        defer { server.stop() }
+        let client = try TestWebSocket.connect(port: server.port, token: TestJWT.make())
+        defer { client.close() }
+        try client.subscribeConfirmed("org")
+        let sender = WebhookSender(port: server.port)
+
+        try Self.send(sender, order: "ord_quiet")
+        #expect(try client.receiveJSON()["orderId"]?.stringValue == "ord_quiet")
+        for index in 1...3 { try Self.send(sender, order: "ord_busy_\(index)") }
+        var orders: [String?] = []
+        for _ in 1...3 { orders.append(try client.receiveJSON()["orderId"]?.stringValue) }
+        #expect(orders == ["ord_busy_1", "ord_busy_2", "ord_busy_3"])
+
+        // The three went out when the window ended; the next event waits for the longer one.
+        let flushed = ContinuousClock.now
+        try Self.send(sender, order: "ord_after")
+        #expect(try client.receiveJSON()["orderId"]?.stringValue == "ord_after")
+        #expect(ContinuousClock.now - flushed >= .milliseconds(1_000), "the window after a busy one was not longer")
     }
 
     @Test

@@ -1,0 +1,64 @@
+// When fan-out writes wait so that each write carries more frames, and for how long; time is
+// passed in.
+
+/// The timing of fan-out write coalescing, as a value: which events wait and until when.
+///
+/// An event that comes more than a window after the last flush is written at once, so light
+/// traffic pays nothing. One that comes sooner waits for the window to end, and everything
+/// queued by then goes out in one write per connection. When a window ended holding
+/// `busyEvents` or more events, traffic is heavy enough that writes, not waiting, bound the
+/// throughput, and the next window is `busyFactor` times as long; a window that holds fewer
+/// brings the base length back. At 200 events/s (one every 5 ms) a 4 ms window holds at most
+/// one event now and then and never stretches.
+public struct CoalescingWindow: Sendable, Equatable {
+    /// Events held in one window that make the next one long.
+    public static let busyEvents = 3
+    /// How much longer a window after a busy one is.
+    public static let busyFactor = 2.5
+
+    /// Seconds of the usual window; zero never holds.
+    public let base: Double
+    /// Seconds of the window now open, `base` or `base * busyFactor`.
+    public private(set) var length: Double
+    /// Monotonic seconds of the last flush.
+    public private(set) var lastFlush = -Double.infinity
+    /// Events held since the last flush.
+    public private(set) var heldEvents = 0
+
+    /// A window of `base` seconds (negative counts as zero), with nothing flushed yet.
+    public init(base: Double) {
+        self.base = max(base, 0)
+        length = self.base
+    }
+
+    /// Whether writes asked for at `now` wait for the window's end.
+    public func holds(now: Double) -> Bool {
+        now - lastFlush < length
+    }
+
+    /// Seconds from `now` to the window's end.
+    public func remaining(now: Double) -> Double {
+        max(0, lastFlush + length - now)
+    }
+
+    /// An event's writes were held: one more towards a busy window.
+    public mutating func heldEvent() {
+        heldEvents += 1
+    }
+
+    /// An event came after a quiet spell and was written at once (`now`): the next window
+    /// opens, at the base length.
+    public mutating func flushedAtOnce(now: Double) {
+        length = base
+        heldEvents = 0
+        lastFlush = now
+    }
+
+    /// The window ended and its held writes went out at `now`: the next window opens, long
+    /// when this one held `busyEvents` or more.
+    public mutating func flushedHeld(now: Double) {
+        length = heldEvents >= Self.busyEvents ? base * Self.busyFactor : base
+        heldEvents = 0
+        lastFlush = now
+    }
+}
