@@ -9,6 +9,7 @@
 #   SERVERS=ours SCENARIOS=idle10000 bench/run.sh      # only some of ours, peer, limit
 #   SQLITE_SYNCHRONOUS=normal bench/run.sh              # passed through to the bridge
 #   PERF=0 bench/run.sh          # without counting system calls (the counter costs throughput)
+#   BRIDGE=/tmp/old/bridge bench/run.sh                 # another build instead of this tree's
 #   SCENARIOS="cluster1 cluster2" bench/run.sh          # PostgreSQL + Redis, one and two instances
 #
 # Output: bench/results/<UTC time>.jsonl (one RESULT per server and scenario) and a markdown
@@ -45,9 +46,14 @@ for package in node-ws node-express; do
         || DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$package" >/dev/null
 done
 
-log "building the bridge (release)"
-(cd "$ROOT" && swift build -c release --product bridge >/dev/null)
-BRIDGE="$ROOT/.build/release/bridge"
+if [[ -n "${BRIDGE:-}" ]]; then
+    [[ -x "$BRIDGE" ]] || { echo "bench: BRIDGE=$BRIDGE is not an executable" >&2; exit 2; }
+    log "measuring the bridge at $BRIDGE"
+else
+    log "building the bridge (release)"
+    (cd "$ROOT" && swift build -c release --product bridge >/dev/null)
+    BRIDGE="$ROOT/.build/release/bridge"
+fi
 WSLOAD="$("$SHARED/build.sh")"
 LIMIT="$("$SHARED/peers/c-limit/build.sh")"
 
