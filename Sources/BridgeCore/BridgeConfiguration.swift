@@ -28,7 +28,7 @@ public struct WebSocketConfiguration: Sendable {
     public var maxQueueBytes = 1024 * 1024
     /// How long a fan-out write waits for more messages to go with it, in milliseconds, once
     /// events come faster than one per window (`WS_WRITE_COALESCE_MS`, 4; 0 writes at once).
-    /// A window that held three events or more makes the next one 2.5 times as long.
+    /// A window that held three events or more makes the next one four times as long.
     public var writeCoalesceMillis = 4
     /// Open connections including handshakes (`WS_MAX_CONNECTIONS`, 1000).
     public var maxConnections = 1000

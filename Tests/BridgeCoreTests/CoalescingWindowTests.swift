@@ -42,7 +42,7 @@ struct CoalescingWindowTests {
         #expect(CoalescingWindow(base: -1).base == 0)
     }
 
-    @Test(arguments: [(1, 0.004), (2, 0.004), (3, 0.010), (40, 0.010)])
+    @Test(arguments: [(1, 0.004), (2, 0.004), (3, 0.016), (40, 0.016)])
     func aWindowThatHeldEnoughEventsMakesTheNextOneLonger(held: Int, nextLength: Double) {
         var window = Self.window()
         Self.hold(held, in: &window, now: 10.001, end: 10.004)

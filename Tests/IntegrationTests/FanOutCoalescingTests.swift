@@ -38,7 +38,7 @@ struct FanOutCoalescingTests {
 
     @Test
     func aWindowThatHeldThreeEventsMakesTheNextOneLonger() throws {
-        // A 600 ms window; after a busy one the next lasts 1.5 s.
+        // A 600 ms window; after a busy one the next lasts 2.4 s.
         let server = try BridgeProcess.start(["WS_WRITE_COALESCE_MS": "600"])
         defer { server.stop() }
         let client = try TestWebSocket.connect(port: server.port, token: TestJWT.make())
