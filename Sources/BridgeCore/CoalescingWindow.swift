@@ -5,30 +5,31 @@
 ///
 /// An event that comes more than a window after the last flush is written at once, so light
 /// traffic pays nothing. One that comes sooner waits for the window to end, and everything
-/// queued by then goes out in one write per connection. When a window ended holding
-/// `busyEvents` or more events, traffic is heavy enough that writes, not waiting, bound the
-/// throughput, and the next window is `busyFactor` times as long; a window that holds fewer
-/// brings the base length back. At 200 events/s (one every 5 ms) a 4 ms window holds at most
-/// one event now and then and never stretches. In a busy spell an event may wait a whole long
-/// window (16 ms at the default base); the fan-out benchmark measures what that buys.
+/// queued by then goes out in one write per connection. When a base window ends holding
+/// `busyEvents` or more events (750 a second at the 4 ms default), writes rather than waiting
+/// bound the throughput, and the next window is `busyFactor` times as long. A long window stays
+/// long while each holds twice `busyEvents` (375 a second at 16 ms); one that holds fewer, or an
+/// event after a quiet spell, brings the base length back. At 200 events/s (one every 5 ms) a
+/// 4 ms window holds at most one event now and then and never stretches. In a busy spell an
+/// event may wait a whole long window; the fan-out benchmark measures what that buys.
 public struct CoalescingWindow: Sendable, Equatable {
-    /// Events held in one window that make the next one long.
+    /// Events held in one base window that make the next one long.
     public static let busyEvents = 3
-    /// How much longer a window after a busy one is.
+    /// How many times as long as the base a window after a busy one is.
     public static let busyFactor = 4.0
 
     /// Seconds of the usual window; zero never holds.
     public let base: Double
     /// Seconds of the window now open, `base` or `base * busyFactor`.
     public private(set) var length: Double
-    /// Monotonic seconds of the last flush.
+    /// Monotonic seconds of the last flush; minus infinity before the first.
     public private(set) var lastFlush = -Double.infinity
     /// Events held since the last flush.
     public private(set) var heldEvents = 0
 
-    /// A window of `base` seconds (negative counts as zero), with nothing flushed yet.
+    /// A window of `base` seconds (zero when negative or not finite), with nothing flushed yet.
     public init(base: Double) {
-        self.base = max(base, 0)
+        self.base = base.isFinite ? max(base, 0) : 0
         length = self.base
     }
 
@@ -42,8 +43,8 @@ public struct CoalescingWindow: Sendable, Equatable {
         max(0, lastFlush + length - now)
     }
 
-    /// An event's writes were held: one more towards a busy window.
-    public mutating func heldEvent() {
+    /// Counts an event whose writes were held.
+    public mutating func recordHeldEvent() {
         heldEvents += 1
     }
 
@@ -56,9 +57,10 @@ public struct CoalescingWindow: Sendable, Equatable {
     }
 
     /// The window ended and its held writes went out at `now`: the next window opens, long
-    /// when this one held `busyEvents` or more.
+    /// when this one held enough events for its length.
     public mutating func flushedHeld(now: Double) {
-        length = heldEvents >= Self.busyEvents ? base * Self.busyFactor : base
+        let busy = length > base ? 2 * Self.busyEvents : Self.busyEvents
+        length = heldEvents >= busy ? base * Self.busyFactor : base
         heldEvents = 0
         lastFlush = now
     }

@@ -24,6 +24,8 @@ final class FanOutFlush {
     private let timer: UnsafeMutablePointer<Timer>
     private var scheduled = false
 
+    /// A flush with no timer yet.
+    ///
     /// - Parameter window: seconds of the usual window; zero never holds.
     init(window: Double) {
         precondition(MemoryLayout<Timer>.offset(of: \Timer.entry) == 0)
@@ -38,18 +40,21 @@ final class FanOutFlush {
         timer.deallocate()
     }
 
-    /// Whether writeable requests made at `now` should wait for the timer.
+    /// Whether writeable requests made at `now` should wait for the timer: inside the window,
+    /// or after its end while the timer is still due (a long loop turn runs late timers late),
+    /// so that such an event joins the pending flush and counts towards it.
     func shouldHold(now: Double) -> Bool {
-        window.holds(now: now)
+        scheduled || window.holds(now: now)
     }
 
-    /// Notes an event whose writes were held (the count that makes a window long).
-    func heldEvent() {
-        window.heldEvent()
+    /// Counts an event whose writes were held (the count that makes a window long).
+    func recordHeldEvent() {
+        window.recordHeldEvent()
     }
 
-    /// Notes writeable requests made at `now` without holding: the next window starts.
-    func flushed(now: Double) {
+    /// Notes writeable requests made at `now` without holding: the next window starts, at the
+    /// base length.
+    func flushedAtOnce(now: Double) {
         window.flushedAtOnce(now: now)
     }
 
@@ -64,7 +69,8 @@ final class FanOutFlush {
         lws_sul_schedule(context, 0, &timer.pointee.entry, Self.fire, lws_usec_t(delay * 1_000_000))
     }
 
-    /// The connections held since the last flush, oldest first; the next window starts at `now`.
+    /// The connections held since the last flush, oldest first; the next window starts at `now`,
+    /// long or not by how many events this one held.
     func take(now: Double) -> [Int] {
         scheduled = false
         window.flushedHeld(now: now)

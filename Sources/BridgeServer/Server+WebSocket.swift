@@ -262,9 +262,9 @@ extension Server {
         }
         guard reached > 0 else { return }
         if holdAt == nil {
-            fanOutFlush.flushed(now: now)
+            fanOutFlush.flushedAtOnce(now: now)
         } else {
-            fanOutFlush.heldEvent()
+            fanOutFlush.recordHeldEvent()
         }
     }
 
